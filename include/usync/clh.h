@@ -1,0 +1,170 @@
+/*
+ * usync/clh.h - Craig / Landin-Hagersten queue lock, with trylock.
+ *
+ * Algorithm: T. S. Craig, "Building FIFO and priority-queuing spin locks from
+ * atomic swap", TR 93-02-02, U. Washington, 1993; P. Magnusson, A. Landin and
+ * E. Hagersten, "Queue locks on cache coherent multiprocessors", IPPS 1994.
+ * An arriving thread marks its node WAITING, swaps it into the tail, and spins
+ * on its predecessor's node until that turns GRANTED.  Unlock is one store
+ * (GRANTED to the releaser's own node); the releaser then takes over its
+ * predecessor's node for its next acquisition (node recycling), because its
+ * own node is still read by its successor.
+ *
+ * Trylock (which the classic algorithm lacks).  trylock enqueues only when
+ * the tail node reads GRANTED, with compare_and_swap on the tail.  Between
+ * that read and the CAS the tail node can be dequeued, recycled and enqueued
+ * again by another thread (ABA), in which case the CAS succeeds behind a
+ * node that is WAITING.  The trylock then abandons its node in the style of
+ * Scott & Scherer's CLH-try (PPoPP 2001): it stores into its node the address
+ * of the node to wait on instead, takes a fresh node from the lock's pool,
+ * and fails.  The successor follows the redirection and returns the abandoned
+ * node to the pool.  Nodes are allocated per lock at init and freed only at
+ * destroy, so reading a stale tail's state is always a read of live memory.
+ *
+ * FIFO: yes for lock, in order of the swap on the tail.
+ * Context: usync_clh_ctx_t, the node a thread enqueues next plus, while the
+ * lock is held, the predecessor node it inherits.  Obtain one per thread with
+ * usync_clh_ctx_init and keep it across acquisitions.
+ * Ordering: a waiter's acquire load of its predecessor's state reads the
+ * release store of GRANTED in usync_clh_unlock.  The swap is acq_rel: release
+ * publishes our WAITING to the successor, acquire makes the predecessor's
+ * WAITING visible before we poll it.
+ * Memory: two lines for the lock plus (2 * max_threads + 1) nodes of one line.
+ */
+#ifndef USYNC_CLH_H
+#define USYNC_CLH_H
+
+#include <usync/spin.h>
+#include <errno.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Node states; any other value is the address of the node an abandoned
+ * node's successor must wait on instead. */
+#define USYNC_CLH_GRANTED ((uintptr_t)0)
+#define USYNC_CLH_WAITING ((uintptr_t)1)
+
+typedef struct usync_clh_node {
+	USYNC_ALIGNED _Atomic(uintptr_t) state;
+	_Atomic(uint32_t) next_free; /* pool link while in the pool */
+} usync_clh_node_t;
+
+USYNC_STATIC_ASSERT(sizeof(usync_clh_node_t) == USYNC_CACHELINE,
+		    "a CLH node fills exactly one cache line");
+
+typedef struct usync_clh {
+	USYNC_ALIGNED _Atomic(usync_clh_node_t *) tail;
+	/* Pool of free nodes: a stack of indices, (tag << 32) | (index + 1),
+	 * the tag bumped by every push and pop against ABA. */
+	USYNC_ALIGNED _Atomic(uint64_t) pool;
+	usync_clh_node_t *nodes;
+	uint32_t nnodes;
+	uint32_t policy;
+} usync_clh_t;
+
+typedef struct usync_clh_ctx {
+	usync_clh_node_t *node; /* enqueued by the next lock/trylock */
+	usync_clh_node_t *pred; /* while held: the node acquired behind */
+} usync_clh_ctx_t;
+
+/* Initialise for up to max_threads threads holding a context at once; 0,
+ * EINVAL (NULL lock, max_threads 0 or above 2^30) or ENOMEM. */
+USYNC_API int usync_clh_init(usync_clh_t *lock, unsigned max_threads);
+/* Free every node.  The lock must be free; contexts die with it. */
+USYNC_API void usync_clh_destroy(usync_clh_t *lock);
+/* Give the calling thread a node of this lock; 0, or EAGAIN when more than
+ * max_threads contexts are live. */
+USYNC_API int usync_clh_ctx_init(usync_clh_t *lock, usync_clh_ctx_t *ctx);
+/* Return the context's node to the lock (the lock must not be held with
+ * this context). */
+USYNC_API void usync_clh_ctx_destroy(usync_clh_t *lock, usync_clh_ctx_t *ctx);
+
+USYNC_API void usync_clh_lock_slow(usync_clh_t *lock, usync_clh_ctx_t *ctx,
+				   usync_clh_node_t *pred);
+USYNC_API bool usync_clh_trylock_slow(usync_clh_t *lock,
+				      usync_clh_ctx_t *ctx);
+USYNC_API bool usync_clh_trylock_queued(usync_clh_t *lock,
+					usync_clh_ctx_t *ctx,
+					usync_clh_node_t *pred);
+
+static inline int usync_clh_set_policy(usync_clh_t *lock,
+				       usync_wait_policy_t policy)
+{
+	if (!usync_wait_policy_valid(policy))
+		return EINVAL;
+	lock->policy = (uint32_t)policy;
+	return 0;
+}
+
+static inline void usync_clh_lock(usync_clh_t *lock, usync_clh_ctx_t *ctx)
+{
+	usync_clh_node_t *node = ctx->node;
+	/* relaxed: published by the release half of the swap below. */
+	atomic_store_explicit(&node->state, USYNC_CLH_WAITING,
+			      memory_order_relaxed);
+	/* acq_rel: release publishes WAITING to the successor whose swap
+	 * returns our node; acquire pairs with the predecessor's swap so
+	 * that its WAITING, not an older GRANTED, is what we poll. */
+	usync_clh_node_t *pred = usync_fetch_and_store(&lock->tail, node,
+						       memory_order_acq_rel);
+	/* acquire: pairs with the release store of GRANTED in unlock. */
+	if (USYNC_LIKELY(atomic_load_explicit(&pred->state,
+					      memory_order_acquire) ==
+			 USYNC_CLH_GRANTED)) {
+		ctx->pred = pred;
+		return;
+	}
+	usync_clh_lock_slow(lock, ctx, pred);
+}
+
+/* true if acquired.  Fails without waiting when the lock is held. */
+static inline bool usync_clh_trylock(usync_clh_t *lock, usync_clh_ctx_t *ctx)
+{
+	/* relaxed (both loads): a guess at whether the lock is free; the CAS
+	 * validates the tail and the acquire load after it decides.  Nodes
+	 * are never freed while the lock lives, so the read is safe. */
+	usync_clh_node_t *tail =
+		atomic_load_explicit(&lock->tail, memory_order_relaxed);
+	if (atomic_load_explicit(&tail->state, memory_order_relaxed) !=
+	    USYNC_CLH_GRANTED)
+		return usync_clh_trylock_slow(lock, ctx);
+	usync_clh_node_t *node = ctx->node;
+	/* relaxed: published by the release half of the CAS. */
+	atomic_store_explicit(&node->state, USYNC_CLH_WAITING,
+			      memory_order_relaxed);
+	/* acq_rel on success, as the swap in usync_clh_lock; relaxed on
+	 * failure: we did not enqueue and acquired nothing. */
+	if (!usync_compare_and_swap(&lock->tail, &tail, node,
+				    memory_order_acq_rel,
+				    memory_order_relaxed))
+		return false;
+	/* acquire: pairs with the release store of GRANTED in unlock. */
+	if (USYNC_LIKELY(atomic_load_explicit(&tail->state,
+					      memory_order_acquire) ==
+			 USYNC_CLH_GRANTED)) {
+		ctx->pred = tail;
+		return true;
+	}
+	return usync_clh_trylock_queued(lock, ctx, tail);
+}
+
+static inline void usync_clh_unlock(usync_clh_t *lock, usync_clh_ctx_t *ctx)
+{
+	usync_clh_node_t *node = ctx->node;
+	(void)lock;
+	/* Recycle: the predecessor's node is ours now; our own node belongs
+	 * to our successor (or to the next arrival). */
+	ctx->node = ctx->pred;
+	/* release: pairs with the successor's acquire load of our state;
+	 * publishes the critical section.  Nothing touches ctx after it. */
+	atomic_store_explicit(&node->state, USYNC_CLH_GRANTED,
+			      memory_order_release);
+}
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* USYNC_CLH_H */

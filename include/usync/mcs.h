@@ -1,0 +1,134 @@
+/*
+ * usync/mcs.h - Mellor-Crummey & Scott list-based queue lock.
+ *
+ * Algorithm: MCS'91 section 2.4, figure 5 (J. M. Mellor-Crummey and M. L.
+ * Scott, ACM TOCS 9(1), 1991).  Each acquisition brings a queue node.  An
+ * arriving thread swaps its node into the lock's tail; if there was a
+ * predecessor it links itself behind it and spins on a flag in its own node,
+ * which only its predecessor writes.  The releaser hands the lock to its
+ * successor by clearing that flag, or, with no successor, swings the tail
+ * back to NULL with compare_and_swap.  Every waiter spins on a line of its
+ * own, and each handoff is one line transfer.
+ *
+ * FIFO: yes, in order of the swap on the tail.
+ * Context: a usync_mcs_node_t per acquisition, owned by the caller; it may
+ * live on the caller's stack and must stay valid from lock (or successful
+ * trylock) until unlock returns.  The library does not touch it afterwards.
+ * Ordering: a waiter's acquire load of its `locked` flag reads the
+ * predecessor's release store in unlock; an uncontended lock's acquire swap
+ * (or trylock's CAS) reads the previous holder's release CAS of the tail.
+ * Memory: the lock is one pointer (+ policy); each node is one cache line.
+ */
+#ifndef USYNC_MCS_H
+#define USYNC_MCS_H
+
+#include <usync/spin.h>
+#include <errno.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct usync_mcs_node {
+	/* Both words are written once per acquisition by a neighbour (next by
+	 * the successor, locked by the predecessor) and polled by the owner;
+	 * they share the owner's line as in MCS'91. */
+	USYNC_ALIGNED _Atomic(struct usync_mcs_node *) next;
+	_Atomic(uint32_t) locked; /* 1 while the owner must wait */
+} usync_mcs_node_t;
+
+USYNC_STATIC_ASSERT(sizeof(usync_mcs_node_t) == USYNC_CACHELINE,
+		    "an MCS node fills exactly one cache line");
+
+typedef struct usync_mcs {
+	_Atomic(usync_mcs_node_t *) tail; /* NULL when free */
+	uint32_t policy;
+} usync_mcs_t;
+
+#define USYNC_MCS_INITIALIZER { NULL, USYNC_DEFAULT_WAIT_POLICY }
+
+USYNC_API void usync_mcs_lock_slow(usync_mcs_t *lock, usync_mcs_node_t *node,
+				   usync_mcs_node_t *pred);
+USYNC_API void usync_mcs_unlock_slow(usync_mcs_t *lock,
+				     usync_mcs_node_t *node);
+
+static inline void usync_mcs_init(usync_mcs_t *lock)
+{
+	/* relaxed: not shared yet; publication orders it. */
+	atomic_store_explicit(&lock->tail, (usync_mcs_node_t *)NULL,
+			      memory_order_relaxed);
+	lock->policy = USYNC_WAIT_DEFAULT;
+}
+
+static inline int usync_mcs_set_policy(usync_mcs_t *lock,
+				       usync_wait_policy_t policy)
+{
+	if (!usync_wait_policy_valid(policy))
+		return EINVAL;
+	lock->policy = (uint32_t)policy;
+	return 0;
+}
+
+static inline void usync_mcs_node_prepare(usync_mcs_node_t *node)
+{
+	/* relaxed: the node is private until the swap/CAS on the tail, whose
+	 * release publishes these stores to the successor that links to it
+	 * and to the predecessor that later clears `locked`. */
+	atomic_store_explicit(&node->next, (usync_mcs_node_t *)NULL,
+			      memory_order_relaxed);
+	atomic_store_explicit(&node->locked, 1, memory_order_relaxed);
+}
+
+/* true if acquired (the queue was empty).  Never waits. */
+static inline bool usync_mcs_trylock(usync_mcs_t *lock, usync_mcs_node_t *node)
+{
+	usync_mcs_node_t *expected = NULL;
+	usync_mcs_node_prepare(node);
+	/* acq_rel on success: acquire pairs with the release CAS in
+	 * usync_mcs_unlock of the previous holder; release publishes the
+	 * node's initialisation to the successor whose swap reads it.
+	 * relaxed on failure: nothing acquired, nothing published. */
+	return usync_compare_and_swap(&lock->tail, &expected, node,
+				      memory_order_acq_rel,
+				      memory_order_relaxed);
+}
+
+static inline void usync_mcs_lock(usync_mcs_t *lock, usync_mcs_node_t *node)
+{
+	usync_mcs_node_prepare(node);
+	/* acq_rel: release publishes the node's initialisation to our
+	 * successor; acquire pairs with the previous holder's release CAS in
+	 * unlock when the queue was empty. */
+	usync_mcs_node_t *pred = usync_fetch_and_store(&lock->tail, node,
+						       memory_order_acq_rel);
+	if (USYNC_UNLIKELY(pred != NULL))
+		usync_mcs_lock_slow(lock, node, pred);
+}
+
+static inline void usync_mcs_unlock(usync_mcs_t *lock, usync_mcs_node_t *node)
+{
+	/* acquire: pairs with the successor's release store of our `next` in
+	 * lock_slow, so its `locked` = 1 is ordered before our clear. */
+	usync_mcs_node_t *next =
+		atomic_load_explicit(&node->next, memory_order_acquire);
+	if (USYNC_LIKELY(next == NULL)) {
+		usync_mcs_node_t *expected = node;
+		/* release: pairs with the acquire swap/CAS of the next
+		 * arrival; publishes the critical section.  relaxed on
+		 * failure: a successor is linking in, handled below. */
+		if (USYNC_LIKELY(usync_compare_and_swap(
+			    &lock->tail, &expected, (usync_mcs_node_t *)NULL,
+			    memory_order_release, memory_order_relaxed)))
+			return;
+		usync_mcs_unlock_slow(lock, node);
+		return;
+	}
+	/* release: pairs with the successor's acquire load of `locked`. */
+	atomic_store_explicit(&next->locked, 0, memory_order_release);
+}
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* USYNC_MCS_H */

@@ -1,0 +1,80 @@
+/*
+ * usync/tas.h - test-and-set spin lock.
+ *
+ * Algorithm: the plain test_and_set lock of MCS'91 section 2.1 (J. M.
+ * Mellor-Crummey and M. L. Scott, "Algorithms for Scalable Synchronization on
+ * Shared-Memory Multiprocessors", ACM TOCS 9(1), 1991).  A waiter retries the
+ * atomic exchange itself, so every poll is a read-for-ownership of the lock's
+ * line: the baseline every other lock improves on.
+ *
+ * FIFO: none; any waiter may win, a waiter may starve.
+ * Context: none.
+ * Ordering: a successful lock or trylock is an acquire that pairs with the
+ * release store of the previous usync_tas_unlock; everything the previous
+ * holder wrote in its critical section is visible to the next.
+ * Memory: 8 bytes; not padded (embed it where its line is not shared with
+ * unrelated hot data, or wrap it in a USYNC_ALIGNED struct).
+ */
+#ifndef USYNC_TAS_H
+#define USYNC_TAS_H
+
+#include <usync/spin.h>
+#include <errno.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct usync_tas {
+	_Atomic(uint32_t) locked; /* 0 free, 1 held */
+	uint32_t policy;          /* usync_wait_policy_t, read by waiters */
+} usync_tas_t;
+
+#define USYNC_TAS_INITIALIZER { 0, USYNC_DEFAULT_WAIT_POLICY }
+
+USYNC_API void usync_tas_lock_slow(usync_tas_t *lock);
+
+static inline void usync_tas_init(usync_tas_t *lock)
+{
+	/* relaxed: the lock is not shared yet; publishing it to other threads
+	 * (thread creation, a release store) orders this store. */
+	atomic_store_explicit(&lock->locked, 0, memory_order_relaxed);
+	lock->policy = USYNC_WAIT_DEFAULT;
+}
+
+/* Choose the waiting policy; 0, or EINVAL for an unknown policy.  Call
+ * while no thread waits on the lock. */
+static inline int usync_tas_set_policy(usync_tas_t *lock,
+				       usync_wait_policy_t policy)
+{
+	if (!usync_wait_policy_valid(policy))
+		return EINVAL;
+	lock->policy = (uint32_t)policy;
+	return 0;
+}
+
+/* true if acquired.  Never waits. */
+static inline bool usync_tas_trylock(usync_tas_t *lock)
+{
+	/* acquire: pairs with the release store in usync_tas_unlock. */
+	return usync_test_and_set(&lock->locked, memory_order_acquire) == 0;
+}
+
+static inline void usync_tas_lock(usync_tas_t *lock)
+{
+	if (USYNC_UNLIKELY(!usync_tas_trylock(lock)))
+		usync_tas_lock_slow(lock);
+}
+
+static inline void usync_tas_unlock(usync_tas_t *lock)
+{
+	/* release: pairs with the acquire exchange of the next
+	 * usync_tas_trylock/usync_tas_lock; publishes the critical section. */
+	atomic_store_explicit(&lock->locked, 0, memory_order_release);
+}
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* USYNC_TAS_H */

@@ -1,0 +1,83 @@
+/*
+ * usync/ttas.h - test-and-test-and-set spin lock.
+ *
+ * Algorithm: Rudolph & Segall, "Dynamic decentralized cache schemes for MIMD
+ * parallel processors", ISCA 1984; discussed as "spin on read" in MCS'91
+ * section 2.1 and T. E. Anderson, IEEE TPDS 1(1), 1990.  Waiters poll the lock
+ * word with plain loads, which hit in their own caches while the lock is
+ * held, and attempt the atomic exchange only once they see it free.  A
+ * release still triggers a burst of misses and exchanges among all waiters.
+ *
+ * FIFO: none.
+ * Context: none.
+ * Ordering: a successful lock or trylock is an acquire (the exchange) that
+ * pairs with the release store of usync_ttas_unlock.  The polling loads are
+ * relaxed: they only decide when to try; the exchange carries the order.
+ * Memory: 8 bytes; not padded.
+ */
+#ifndef USYNC_TTAS_H
+#define USYNC_TTAS_H
+
+#include <usync/spin.h>
+#include <errno.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct usync_ttas {
+	_Atomic(uint32_t) locked; /* 0 free, 1 held */
+	uint32_t policy;          /* usync_wait_policy_t */
+} usync_ttas_t;
+
+#define USYNC_TTAS_INITIALIZER { 0, USYNC_DEFAULT_WAIT_POLICY }
+
+USYNC_API void usync_ttas_lock_slow(usync_ttas_t *lock);
+
+static inline void usync_ttas_init(usync_ttas_t *lock)
+{
+	/* relaxed: not shared yet; publication orders it. */
+	atomic_store_explicit(&lock->locked, 0, memory_order_relaxed);
+	lock->policy = USYNC_WAIT_DEFAULT;
+}
+
+static inline int usync_ttas_set_policy(usync_ttas_t *lock,
+					usync_wait_policy_t policy)
+{
+	if (!usync_wait_policy_valid(policy))
+		return EINVAL;
+	lock->policy = (uint32_t)policy;
+	return 0;
+}
+
+/* true if acquired.  Never waits; does not write the line when the lock is
+ * visibly held. */
+static inline bool usync_ttas_trylock(usync_ttas_t *lock)
+{
+	/* relaxed: a hint; the exchange below is the acquire. */
+	if (atomic_load_explicit(&lock->locked, memory_order_relaxed) != 0)
+		return false;
+	/* acquire: pairs with the release store in usync_ttas_unlock. */
+	return usync_test_and_set(&lock->locked, memory_order_acquire) == 0;
+}
+
+static inline void usync_ttas_lock(usync_ttas_t *lock)
+{
+	/* acquire: pairs with the release store in usync_ttas_unlock.  The
+	 * first attempt skips the read test: an uncontended lock is free. */
+	if (USYNC_UNLIKELY(usync_test_and_set(&lock->locked,
+					      memory_order_acquire) != 0))
+		usync_ttas_lock_slow(lock);
+}
+
+static inline void usync_ttas_unlock(usync_ttas_t *lock)
+{
+	/* release: pairs with the acquire exchange in lock/trylock. */
+	atomic_store_explicit(&lock->locked, 0, memory_order_release);
+}
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* USYNC_TTAS_H */

@@ -1,0 +1,82 @@
+/*
+ * src/atomics/spin.c - the out-of-line half of the spin-wait helper
+ * (usync/spin.h): calibration of the spin budget and the yield step.
+ *
+ * The budget is a time (USYNC_SPIN_BUDGET_NS) because the cost of one
+ * usync_cpu_relax() differs by two orders of magnitude across parts (PAUSE is
+ * ~26 ns on the EPYC machines we measure, ~140 cycles on Skylake, a few cycles
+ * on older Intel; ISB on aarch64 tens of ns).  The first waiter to exhaust a
+ * zero budget times a burst of relax steps and publishes the step count.
+ */
+#define _GNU_SOURCE
+#include <usync/spin.h>
+
+#include <sched.h>
+#include <time.h>
+
+_Atomic(uint32_t) usync_spin_budget_steps = 0;
+
+/* Bits of a double, for a relaxed atomic cache of the calibration. */
+static _Atomic(uint64_t) relax_ps = 0; /* picoseconds per relax step */
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t calibrate_relax_ps(void)
+{
+	/* relaxed: any thread's measurement is as good as another's. */
+	uint64_t ps = atomic_load_explicit(&relax_ps, memory_order_relaxed);
+	if (ps)
+		return ps;
+	/* Best of a few short bursts: preemption only ever makes a burst
+	 * slower, so the minimum is the undisturbed cost. */
+	uint64_t best = UINT64_MAX;
+	for (int round = 0; round < 5; round++) {
+		uint64_t t0 = now_ns();
+		for (int i = 0; i < 2000; i++)
+			usync_cpu_relax();
+		uint64_t dt = now_ns() - t0;
+		if (dt < best)
+			best = dt;
+	}
+	ps = best * 1000u / 2000u;
+	if (ps == 0)
+		ps = 1; /* a relax step faster than 1 ps: treat as 1 ps */
+	/* relaxed: see above. */
+	atomic_store_explicit(&relax_ps, ps, memory_order_relaxed);
+	return ps;
+}
+
+double usync_spin_relax_ns(void)
+{
+	return (double)calibrate_relax_ps() / 1000.0;
+}
+
+void usync_spin_exhausted(usync_spin_t *s)
+{
+	if (s->budget == UINT32_MAX) {
+		/* Pure spin policy: the step counter merely wrapped. */
+		s->steps = 0;
+		return;
+	}
+	if (s->budget == 0) {
+		uint64_t steps = (uint64_t)USYNC_SPIN_BUDGET_NS * 1000u /
+				 calibrate_relax_ps();
+		if (steps < 1)
+			steps = 1;
+		if (steps > UINT32_MAX - 1)
+			steps = UINT32_MAX - 1;
+		/* relaxed: a tuning number; readers take any recent value. */
+		atomic_store_explicit(&usync_spin_budget_steps,
+				      (uint32_t)steps, memory_order_relaxed);
+		s->budget = (uint32_t)steps;
+		s->steps = 0;
+		return; /* first exhaustion only calibrates */
+	}
+	sched_yield();
+	s->steps = 0;
+}

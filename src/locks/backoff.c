@@ -1,0 +1,49 @@
+/*
+ * src/locks/backoff.c - test-and-set lock with exponential backoff:
+ * contended path and generic adapter.  Algorithm, FIFO promise (none) and
+ * ordering contract: see include/usync/backoff.h (Anderson 1990; MCS'91
+ * section 2.1).
+ */
+#include "lock_internal.h"
+
+void usync_backoff_lock_slow(usync_backoff_t *lock)
+{
+	usync_spin_t spin;
+	usync_spin_backoff_t backoff;
+	usync_spin_init(&spin, (usync_wait_policy_t)lock->policy);
+	usync_spin_backoff_init(&backoff, lock->base, lock->cap);
+	do
+		usync_spin_backoff_wait(&backoff, &spin);
+	while (!usync_backoff_trylock(lock)); /* acquire inside */
+}
+
+static int backoff_init(union usync_lock_state *s, unsigned max_threads)
+{
+	(void)max_threads;
+	usync_backoff_init(&s->backoff);
+	return 0;
+}
+
+static void backoff_acquire(union usync_lock_state *s, usync_lock_ctx_t *ctx)
+{
+	(void)ctx;
+	usync_backoff_lock(&s->backoff);
+}
+
+static bool backoff_try_acquire(union usync_lock_state *s,
+				usync_lock_ctx_t *ctx)
+{
+	(void)ctx;
+	return usync_backoff_trylock(&s->backoff);
+}
+
+static void backoff_release(union usync_lock_state *s, usync_lock_ctx_t *ctx)
+{
+	(void)ctx;
+	usync_backoff_unlock(&s->backoff);
+}
+
+const struct usync_lock_ops usync_lock_ops_backoff = {
+	"backoff",	 backoff_init,	      NULL,
+	backoff_acquire, backoff_try_acquire, backoff_release,
+};

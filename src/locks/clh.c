@@ -1,0 +1,283 @@
+/*
+ * src/locks/clh.c - CLH queue lock: node pool, contended wait, the trylock
+ * abandonment path and the generic adapter.  Algorithm, FIFO promise
+ * (arrival order), context and ordering contract: see include/usync/clh.h
+ * (Craig 1993; Magnusson, Landin & Hagersten 1994; trylock after Scott &
+ * Scherer, PPoPP 2001).
+ *
+ * Node ownership, at every instant each node of the lock is exactly one of:
+ *   - the lock's front node (the tail's chain ends in it; GRANTED or held),
+ *   - a context's own node (possibly enqueued),
+ *   - abandoned in the queue (state = address of the node to wait on), owned
+ *     by whoever becomes its successor,
+ *   - in the pool.
+ * A successor that passes an abandoned node returns it to the pool; a
+ * trylock that abandons takes a replacement from it.  The pool holds
+ * 2 * max_threads + 1 nodes: one per context, one front node and room for
+ * one abandoned node per context.
+ */
+#include "lock_internal.h"
+
+#include <stdlib.h>
+
+#define POOL_INDEX(word) ((uint32_t)((word) & 0xffffffffu))
+#define POOL_TAG(word) ((word) >> 32)
+
+static usync_clh_node_t *pool_pop(usync_clh_t *lock)
+{
+	/* acquire: pairs with the release CAS in pool_push, so the node's
+	 * next_free and its last state are visible to the popper. */
+	uint64_t head = atomic_load_explicit(&lock->pool, memory_order_acquire);
+	for (;;) {
+		uint32_t index = POOL_INDEX(head);
+		if (index == 0)
+			return NULL;
+		usync_clh_node_t *node = &lock->nodes[index - 1];
+		/* relaxed: may be stale if the node was popped meanwhile; the
+		 * tag makes the CAS below fail in that case. */
+		uint32_t next = atomic_load_explicit(&node->next_free,
+						     memory_order_relaxed);
+		uint64_t desired = ((POOL_TAG(head) + 1) << 32) | next;
+		/* acquire: as the load above; on failure head is reloaded
+		 * with the same pairing. */
+		if (usync_compare_and_swap(&lock->pool, &head, desired,
+					   memory_order_acquire,
+					   memory_order_acquire))
+			return node;
+	}
+}
+
+static void pool_push(usync_clh_t *lock, usync_clh_node_t *node)
+{
+	uint32_t index = (uint32_t)(node - lock->nodes) + 1;
+	/* relaxed: we only need a recent head; the CAS validates it. */
+	uint64_t head = atomic_load_explicit(&lock->pool, memory_order_relaxed);
+	do {
+		/* relaxed: published by the release CAS below. */
+		atomic_store_explicit(&node->next_free, POOL_INDEX(head),
+				      memory_order_relaxed);
+		/* release: pairs with the acquire in pool_pop. */
+	} while (!usync_compare_and_swap(&lock->pool, &head,
+					 ((POOL_TAG(head) + 1) << 32) | index,
+					 memory_order_release,
+					 memory_order_relaxed));
+}
+
+int usync_clh_init(usync_clh_t *lock, unsigned max_threads)
+{
+	if (lock == NULL || max_threads == 0 || max_threads > (1u << 30))
+		return EINVAL;
+	uint32_t nnodes = 2 * (uint32_t)max_threads + 1;
+	usync_clh_node_t *nodes = (usync_clh_node_t *)aligned_alloc(
+		USYNC_CACHELINE, (size_t)nnodes * sizeof(*nodes));
+	if (nodes == NULL)
+		return ENOMEM;
+	/* relaxed (all stores here): the lock is not shared yet; its
+	 * publication to other threads orders them. */
+	for (uint32_t i = 0; i < nnodes; i++) {
+		atomic_store_explicit(&nodes[i].state, USYNC_CLH_GRANTED,
+				      memory_order_relaxed);
+		/* Pool: nodes 1..n-1 chained in order; node 0 is the front. */
+		atomic_store_explicit(&nodes[i].next_free,
+				      i + 2 < nnodes + 1 && i > 0 ? i + 2 : 0,
+				      memory_order_relaxed);
+	}
+	atomic_store_explicit(&nodes[nnodes - 1].next_free, 0,
+			      memory_order_relaxed);
+	atomic_store_explicit(&lock->tail, &nodes[0], memory_order_relaxed);
+	atomic_store_explicit(&lock->pool, nnodes > 1 ? (uint64_t)2 : 0,
+			      memory_order_relaxed);
+	lock->nodes = nodes;
+	lock->nnodes = nnodes;
+	lock->policy = USYNC_WAIT_DEFAULT;
+	return 0;
+}
+
+void usync_clh_destroy(usync_clh_t *lock)
+{
+	if (lock == NULL)
+		return;
+	free(lock->nodes);
+	lock->nodes = NULL;
+	lock->nnodes = 0;
+}
+
+int usync_clh_ctx_init(usync_clh_t *lock, usync_clh_ctx_t *ctx)
+{
+	if (lock == NULL || ctx == NULL)
+		return EINVAL;
+	usync_clh_node_t *node = pool_pop(lock);
+	if (node == NULL)
+		return EAGAIN;
+	ctx->node = node;
+	ctx->pred = NULL;
+	return 0;
+}
+
+void usync_clh_ctx_destroy(usync_clh_t *lock, usync_clh_ctx_t *ctx)
+{
+	if (lock == NULL || ctx == NULL || ctx->node == NULL)
+		return;
+	pool_push(lock, ctx->node);
+	ctx->node = NULL;
+}
+
+/*
+ * Wait behind pred until it is GRANTED, passing abandoned nodes: each one we
+ * meet is ours (we are its successor), so we return it to the pool and wait
+ * on the node it names.  Returns the node finally acquired behind.
+ */
+static usync_clh_node_t *wait_behind(usync_clh_t *lock,
+				     usync_clh_node_t *pred)
+{
+	usync_spin_t spin;
+	usync_spin_init(&spin, (usync_wait_policy_t)lock->policy);
+	for (;;) {
+		/* acquire: pairs with the release store of GRANTED in
+		 * usync_clh_unlock, or of the redirection in abandon(). */
+		uintptr_t state = atomic_load_explicit(&pred->state,
+						       memory_order_acquire);
+		if (state == USYNC_CLH_GRANTED)
+			return pred;
+		if (state == USYNC_CLH_WAITING) {
+			usync_spin_pause(&spin);
+			continue;
+		}
+		usync_clh_node_t *next = (usync_clh_node_t *)state;
+		pool_push(lock, pred);
+		pred = next;
+	}
+}
+
+void usync_clh_lock_slow(usync_clh_t *lock, usync_clh_ctx_t *ctx,
+			 usync_clh_node_t *pred)
+{
+	ctx->pred = wait_behind(lock, pred);
+}
+
+/*
+ * We are enqueued behind pred (our CAS on the tail succeeded) but pred did
+ * not read GRANTED.  Pass abandoned nodes as a waiter would; if the chain ends
+ * in a GRANTED node we hold the lock.  If it ends in a WAITING node the lock
+ * is held: abandon our node, redirecting our successor to that node, and fail.
+ */
+bool usync_clh_trylock_queued(usync_clh_t *lock, usync_clh_ctx_t *ctx,
+			      usync_clh_node_t *pred)
+{
+	for (;;) {
+		/* acquire: as in wait_behind. */
+		uintptr_t state = atomic_load_explicit(&pred->state,
+						       memory_order_acquire);
+		if (state == USYNC_CLH_GRANTED) {
+			ctx->pred = pred;
+			return true;
+		}
+		if (state == USYNC_CLH_WAITING)
+			break;
+		usync_clh_node_t *next = (usync_clh_node_t *)state;
+		pool_push(lock, pred);
+		pred = next;
+	}
+	usync_clh_node_t *fresh = pool_pop(lock);
+	if (USYNC_UNLIKELY(fresh == NULL)) {
+		/* No node to continue with: only reachable when more than
+		 * max_threads trylocks lost the tail race at once.  Waiting is
+		 * always correct; failing is not possible without a node. */
+		ctx->pred = wait_behind(lock, pred);
+		return true;
+	}
+	/* release: pairs with the successor's acquire load of our state in
+	 * wait_behind / trylock_queued, which then waits on pred instead. */
+	atomic_store_explicit(&ctx->node->state, (uintptr_t)pred,
+			      memory_order_release);
+	ctx->node = fresh;
+	return false;
+}
+
+/*
+ * The tail did not read GRANTED.  If it is WAITING the lock is held: fail.
+ * If it is an abandoned node, the lock may still be free: follow the
+ * redirections (reads of live, pool-owned memory, possibly stale; bounded by
+ * the node count) and, if they end in a GRANTED node, try to enqueue behind
+ * the tail as the fast path does.
+ */
+bool usync_clh_trylock_slow(usync_clh_t *lock, usync_clh_ctx_t *ctx)
+{
+	/* relaxed: a guess, validated by the CAS. */
+	usync_clh_node_t *tail =
+		atomic_load_explicit(&lock->tail, memory_order_relaxed);
+	usync_clh_node_t *probe = tail;
+	for (uint32_t hops = 0;; hops++) {
+		/* relaxed: a guess, as above. */
+		uintptr_t state = atomic_load_explicit(&probe->state,
+						       memory_order_relaxed);
+		if (state == USYNC_CLH_GRANTED)
+			break;
+		if (state == USYNC_CLH_WAITING || hops >= lock->nnodes)
+			return false;
+		probe = (usync_clh_node_t *)state;
+	}
+	usync_clh_node_t *node = ctx->node;
+	/* relaxed: published by the release half of the CAS. */
+	atomic_store_explicit(&node->state, USYNC_CLH_WAITING,
+			      memory_order_relaxed);
+	/* acq_rel on success, as the swap in usync_clh_lock; relaxed on
+	 * failure: not enqueued, nothing acquired. */
+	if (!usync_compare_and_swap(&lock->tail, &tail, node,
+				    memory_order_acq_rel,
+				    memory_order_relaxed))
+		return false;
+	return usync_clh_trylock_queued(lock, ctx, tail);
+}
+
+/* Generic API: a context lives for one acquisition, so it borrows a node
+ * from the pool at acquire and returns the inherited one at release. */
+static usync_clh_node_t *borrow_node(usync_clh_t *lock)
+{
+	usync_clh_node_t *node = pool_pop(lock);
+	if (USYNC_UNLIKELY(node == NULL)) {
+		/* More acquirers than max_threads: wait for a node to be
+		 * returned rather than fail an acquire that cannot fail. */
+		usync_spin_t spin;
+		usync_spin_init(&spin, (usync_wait_policy_t)lock->policy);
+		while ((node = pool_pop(lock)) == NULL)
+			usync_spin_pause(&spin);
+	}
+	return node;
+}
+
+static int clh_init(union usync_lock_state *s, unsigned max_threads)
+{
+	return usync_clh_init(&s->clh, max_threads);
+}
+
+static void clh_destroy(union usync_lock_state *s)
+{
+	usync_clh_destroy(&s->clh);
+}
+
+static void clh_acquire(union usync_lock_state *s, usync_lock_ctx_t *ctx)
+{
+	ctx->u.clh.node = borrow_node(&s->clh);
+	usync_clh_lock(&s->clh, &ctx->u.clh);
+}
+
+static bool clh_try_acquire(union usync_lock_state *s, usync_lock_ctx_t *ctx)
+{
+	ctx->u.clh.node = borrow_node(&s->clh);
+	if (usync_clh_trylock(&s->clh, &ctx->u.clh))
+		return true;
+	pool_push(&s->clh, ctx->u.clh.node);
+	return false;
+}
+
+static void clh_release(union usync_lock_state *s, usync_lock_ctx_t *ctx)
+{
+	usync_clh_unlock(&s->clh, &ctx->u.clh);
+	/* unlock left the inherited predecessor node in ctx->node. */
+	pool_push(&s->clh, ctx->u.clh.node);
+}
+
+const struct usync_lock_ops usync_lock_ops_clh = {
+	"clh", clh_init, clh_destroy, clh_acquire, clh_try_acquire, clh_release,
+};

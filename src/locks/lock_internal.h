@@ -1,0 +1,49 @@
+/*
+ * src/locks/lock_internal.h - the generic lock API's dispatch table.
+ *
+ * Each algorithm file defines one usync_lock_ops_<name>; registry.c lists
+ * them once, in the order usync_lock_algorithms() reports.  Adding an
+ * algorithm is: write its header and file, add one line to the registry.
+ */
+#ifndef USYNC_LOCK_INTERNAL_H
+#define USYNC_LOCK_INTERNAL_H
+
+#include <usync/usync.h>
+
+#define USYNC_HIDDEN __attribute__((visibility("hidden")))
+
+union usync_lock_state {
+	usync_tas_t tas;
+	usync_ttas_t ttas;
+	usync_backoff_t backoff;
+	usync_ticket_t ticket;
+	usync_anderson_t anderson;
+	usync_mcs_t mcs;
+	usync_clh_t clh;
+};
+
+struct usync_lock_ops {
+	const char *name;
+	/* 0 or a positive errno; on failure nothing is left allocated. */
+	int (*init)(union usync_lock_state *s, unsigned max_threads);
+	void (*destroy)(union usync_lock_state *s); /* may be NULL */
+	void (*acquire)(union usync_lock_state *s, usync_lock_ctx_t *ctx);
+	bool (*try_acquire)(union usync_lock_state *s, usync_lock_ctx_t *ctx);
+	void (*release)(union usync_lock_state *s, usync_lock_ctx_t *ctx);
+};
+
+struct usync_lock {
+	const struct usync_lock_ops *ops;
+	USYNC_ALIGNED union usync_lock_state state;
+};
+
+/* The registry, in the order usync_lock_algorithms() lists the names:
+ * X(name) for each algorithm, whose ops are usync_lock_ops_<name>. */
+#define USYNC_LOCK_REGISTRY(X) \
+	X(tas) X(ttas) X(backoff) X(ticket) X(anderson) X(mcs) X(clh)
+
+#define USYNC_LOCK_OPS_DECLARE(name) \
+	extern USYNC_HIDDEN const struct usync_lock_ops usync_lock_ops_##name;
+USYNC_LOCK_REGISTRY(USYNC_LOCK_OPS_DECLARE)
+
+#endif /* USYNC_LOCK_INTERNAL_H */
