@@ -42,6 +42,10 @@ typedef struct usync_anderson {
 	USYNC_ALIGNED usync_anderson_slot_t *slots;
 	uint32_t mask; /* capacity - 1, capacity a power of two */
 	uint32_t policy;
+#if USYNC_DEBUG_CHECKS
+	uint32_t debug_capacity;          /* as given to init */
+	_Atomic(uint32_t) debug_released; /* unlocks so far = holder's ticket */
+#endif
 } usync_anderson_t;
 
 /* Initialise for up to `capacity` contending threads; 0, EINVAL (NULL lock,
@@ -66,9 +70,15 @@ static inline void usync_anderson_lock(usync_anderson_t *lock,
 {
 	/* relaxed: a slot is only a place in line; the acquire is the load
 	 * of the slot's flag below. */
-	uint32_t slot = usync_fetch_and_increment(&lock->next_slot,
-						  memory_order_relaxed) &
-			lock->mask;
+	uint32_t ticket = usync_fetch_and_increment(&lock->next_slot,
+						    memory_order_relaxed);
+	uint32_t slot = ticket & lock->mask;
+	/* relaxed: a debug count; tickets at or beyond capacity ahead of
+	 * the holder would share a slot with a waiter. */
+	USYNC_CHECK(ticket - atomic_load_explicit(&lock->debug_released,
+						  memory_order_relaxed) <
+			    lock->debug_capacity,
+		    "more threads contend than the capacity given to init");
 	*slot_out = slot;
 	/* acquire: pairs with the release store in usync_anderson_unlock
 	 * that grants this slot. */
@@ -114,10 +124,25 @@ static inline bool usync_anderson_trylock(usync_anderson_t *lock,
 static inline void usync_anderson_unlock(usync_anderson_t *lock,
 					 unsigned slot)
 {
+#if USYNC_DEBUG_CHECKS
+	/* relaxed (debug only): the holder's ticket is the number of unlocks
+	 * so far; the count is published to the next holder by the release
+	 * below, after which only it writes the count. */
+	uint32_t released = atomic_load_explicit(&lock->debug_released,
+						  memory_order_relaxed);
+	USYNC_CHECK(atomic_load_explicit(&lock->next_slot,
+					 memory_order_relaxed) != released,
+		    "unlock of a lock that is not held");
+	USYNC_CHECK(slot == (released & lock->mask),
+		    "unlock with a slot that does not hold the lock");
+	atomic_store_explicit(&lock->debug_released, released + 1,
+			      memory_order_relaxed);
+#endif
 	/* release: pairs with the acquire load of that slot in the next
-	 * holder's lock/trylock/lock_slow; publishes the critical section. */
-	atomic_store_explicit(&lock->slots[(slot + 1) & lock->mask].must_wait,
-			      0, memory_order_release);
+	 * holder's lock/trylock/lock_slow; publishes the critical section.
+	 * Under the park policy also wakes that slot's waiter if it slept. */
+	usync_wake_store(&lock->slots[(slot + 1) & lock->mask].must_wait, 0,
+			 (usync_wait_policy_t)lock->policy, 1);
 }
 
 #ifdef __cplusplus

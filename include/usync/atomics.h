@@ -73,6 +73,32 @@
 #endif
 
 /*
+ * Misuse checks (-Ddebug_checks, on in debug builds).  USYNC_CHECK(cond,
+ * what) aborts with "usync: <function>: <what>" when cond is false; with
+ * checks off it expands to nothing, so release builds carry no trace of
+ * them.  Conditions have no side effects.
+ */
+#ifdef __cplusplus
+extern "C" {
+#endif
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((noreturn, cold))
+#endif
+USYNC_API void usync_misuse(const char *function, const char *what);
+#ifdef __cplusplus
+}
+#endif
+#if USYNC_DEBUG_CHECKS
+#define USYNC_CHECK(cond, what)                                                \
+	do {                                                                   \
+		if (USYNC_UNLIKELY(!(cond)))                                   \
+			usync_misuse(__func__, (what));                        \
+	} while (0)
+#else
+#define USYNC_CHECK(cond, what) ((void)0)
+#endif
+
+/*
  * Named read-modify-write operations.  They are macros so that they work on
  * any atomic integer or pointer type; each is exactly one C11 call.
  *

@@ -77,7 +77,15 @@ static inline int usync_backoff_set_policy(usync_backoff_t *lock,
 
 static inline bool usync_backoff_trylock(usync_backoff_t *lock)
 {
-	/* acquire: pairs with the release store in usync_backoff_unlock. */
+	if (USYNC_UNLIKELY(lock->policy == USYNC_WAIT_PARK)) {
+		uint32_t expected = 0;
+		/* acquire, as below.  A CAS, not an exchange: a held word may
+		 * carry USYNC_PARKED, which a failed exchange would erase. */
+		return usync_compare_and_swap(&lock->locked, &expected, 1,
+					      memory_order_acquire,
+					      memory_order_relaxed);
+	}
+	/* acquire: pairs with the release in usync_backoff_unlock. */
 	return usync_test_and_set(&lock->locked, memory_order_acquire) == 0;
 }
 
@@ -89,8 +97,15 @@ static inline void usync_backoff_lock(usync_backoff_t *lock)
 
 static inline void usync_backoff_unlock(usync_backoff_t *lock)
 {
-	/* release: pairs with the acquire exchange in lock/trylock. */
-	atomic_store_explicit(&lock->locked, 0, memory_order_release);
+	/* relaxed: a debug check of our own lock word. */
+	USYNC_CHECK(atomic_load_explicit(&lock->locked, memory_order_relaxed) !=
+			    0,
+		    "unlock of a lock that is not held");
+	/* release: pairs with the acquire RMW of the next lock/trylock;
+	 * publishes the critical section.  Under the park policy an
+	 * exchange that also wakes a sleeper (usync_wake_store). */
+	usync_wake_store(&lock->locked, 0, (usync_wait_policy_t)lock->policy,
+			 1);
 }
 
 #ifdef __cplusplus

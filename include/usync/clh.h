@@ -15,7 +15,7 @@
  * that read and the CAS the tail node can be dequeued, recycled and enqueued
  * again by another thread (ABA), in which case the CAS succeeds behind a
  * node that is WAITING.  The trylock then abandons its node in the style of
- * Scott & Scherer's CLH-try (PPoPP 2001): it stores into its node the address
+ * Scott & Scherer's CLH-try (PPoPP 2001): it stores into its node the index
  * of the node to wait on instead, takes a fresh node from the lock's pool,
  * and fails.  The successor follows the redirection and returns the abandoned
  * node to the pool.  Nodes are allocated per lock at init and freed only at
@@ -41,13 +41,15 @@
 extern "C" {
 #endif
 
-/* Node states; any other value is the address of the node an abandoned
- * node's successor must wait on instead. */
-#define USYNC_CLH_GRANTED ((uintptr_t)0)
-#define USYNC_CLH_WAITING ((uintptr_t)1)
+/* Node states.  A value USYNC_CLH_REDIRECT + i marks an abandoned node
+ * whose successor must wait on the lock's node i instead.  The top bit
+ * (USYNC_PARKED) is set by a successor sleeping on the node. */
+#define USYNC_CLH_GRANTED 0u
+#define USYNC_CLH_WAITING 1u
+#define USYNC_CLH_REDIRECT 2u
 
 typedef struct usync_clh_node {
-	USYNC_ALIGNED _Atomic(uintptr_t) state;
+	USYNC_ALIGNED _Atomic(uint32_t) state;
 	_Atomic(uint32_t) next_free; /* pool link while in the pool */
 } usync_clh_node_t;
 
@@ -62,12 +64,32 @@ typedef struct usync_clh {
 	usync_clh_node_t *nodes;
 	uint32_t nnodes;
 	uint32_t policy;
+#if USYNC_DEBUG_CHECKS
+	_Atomic(usync_clh_node_t *) debug_holder; /* holder's own node */
+#endif
 } usync_clh_t;
 
 typedef struct usync_clh_ctx {
 	usync_clh_node_t *node; /* enqueued by the next lock/trylock */
 	usync_clh_node_t *pred; /* while held: the node acquired behind */
 } usync_clh_ctx_t;
+
+/* Debug builds: check a context entering an acquisition.  relaxed (all
+ * debug state): diagnostics, ordered by the lock itself. */
+static inline void usync_clh_debug_enter(usync_clh_t *lock,
+					 const usync_clh_ctx_t *ctx)
+{
+#if USYNC_DEBUG_CHECKS
+	USYNC_CHECK(ctx->node != NULL,
+		    "context not initialised (usync_clh_ctx_init)");
+	USYNC_CHECK(atomic_load_explicit(&lock->debug_holder,
+					 memory_order_relaxed) != ctx->node,
+		    "context already holds this lock");
+#else
+	(void)lock;
+	(void)ctx;
+#endif
+}
 
 /* Initialise for up to max_threads threads holding a context at once; 0,
  * EINVAL (NULL lock, max_threads 0 or above 2^30) or ENOMEM. */
@@ -100,6 +122,7 @@ static inline int usync_clh_set_policy(usync_clh_t *lock,
 
 static inline void usync_clh_lock(usync_clh_t *lock, usync_clh_ctx_t *ctx)
 {
+	usync_clh_debug_enter(lock, ctx);
 	usync_clh_node_t *node = ctx->node;
 	/* relaxed: published by the release half of the swap below. */
 	atomic_store_explicit(&node->state, USYNC_CLH_WAITING,
@@ -109,19 +132,24 @@ static inline void usync_clh_lock(usync_clh_t *lock, usync_clh_ctx_t *ctx)
 	 * that its WAITING, not an older GRANTED, is what we poll. */
 	usync_clh_node_t *pred = usync_fetch_and_store(&lock->tail, node,
 						       memory_order_acq_rel);
-	/* acquire: pairs with the release store of GRANTED in unlock. */
+	/* acquire: pairs with the release of GRANTED in unlock.  GRANTED
+	 * never carries USYNC_PARKED (it is written by an exchange). */
 	if (USYNC_LIKELY(atomic_load_explicit(&pred->state,
 					      memory_order_acquire) ==
 			 USYNC_CLH_GRANTED)) {
 		ctx->pred = pred;
-		return;
+	} else {
+		usync_clh_lock_slow(lock, ctx, pred);
 	}
-	usync_clh_lock_slow(lock, ctx, pred);
+#if USYNC_DEBUG_CHECKS
+	atomic_store_explicit(&lock->debug_holder, node, memory_order_relaxed);
+#endif
 }
 
 /* true if acquired.  Fails without waiting when the lock is held. */
 static inline bool usync_clh_trylock(usync_clh_t *lock, usync_clh_ctx_t *ctx)
 {
+	usync_clh_debug_enter(lock, ctx);
 	/* relaxed (both loads): a guess at whether the lock is free; the CAS
 	 * validates the tail and the acquire load after it decides.  Nodes
 	 * are never freed while the lock lives, so the read is safe. */
@@ -145,6 +173,10 @@ static inline bool usync_clh_trylock(usync_clh_t *lock, usync_clh_ctx_t *ctx)
 					      memory_order_acquire) ==
 			 USYNC_CLH_GRANTED)) {
 		ctx->pred = tail;
+#if USYNC_DEBUG_CHECKS
+		atomic_store_explicit(&lock->debug_holder, node,
+				      memory_order_relaxed);
+#endif
 		return true;
 	}
 	return usync_clh_trylock_queued(lock, ctx, tail);
@@ -153,14 +185,21 @@ static inline bool usync_clh_trylock(usync_clh_t *lock, usync_clh_ctx_t *ctx)
 static inline void usync_clh_unlock(usync_clh_t *lock, usync_clh_ctx_t *ctx)
 {
 	usync_clh_node_t *node = ctx->node;
-	(void)lock;
+#if USYNC_DEBUG_CHECKS
+	USYNC_CHECK(atomic_load_explicit(&lock->debug_holder,
+					 memory_order_relaxed) == node,
+		    "unlock with a context that does not hold the lock");
+	atomic_store_explicit(&lock->debug_holder, (usync_clh_node_t *)NULL,
+			      memory_order_relaxed);
+#endif
 	/* Recycle: the predecessor's node is ours now; our own node belongs
 	 * to our successor (or to the next arrival). */
 	ctx->node = ctx->pred;
 	/* release: pairs with the successor's acquire load of our state;
-	 * publishes the critical section.  Nothing touches ctx after it. */
-	atomic_store_explicit(&node->state, USYNC_CLH_GRANTED,
-			      memory_order_release);
+	 * publishes the critical section and wakes the successor if it
+	 * parked.  Nothing touches ctx after it. */
+	usync_wake_store(&node->state, USYNC_CLH_GRANTED,
+			 (usync_wait_policy_t)lock->policy, 1);
 }
 
 #ifdef __cplusplus

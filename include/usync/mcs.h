@@ -35,7 +35,12 @@ typedef struct usync_mcs_node {
 	 * they share the owner's line as in MCS'91. */
 	USYNC_ALIGNED _Atomic(struct usync_mcs_node *) next;
 	_Atomic(uint32_t) locked; /* 1 while the owner must wait */
+#if USYNC_DEBUG_CHECKS
+	uint32_t debug_busy; /* USYNC_MCS_NODE_BUSY from lock to unlock */
+#endif
 } usync_mcs_node_t;
+
+#define USYNC_MCS_NODE_BUSY 0x6d637362u /* "mcsb" */
 
 USYNC_STATIC_ASSERT(sizeof(usync_mcs_node_t) == USYNC_CACHELINE,
 		    "an MCS node fills exactly one cache line");
@@ -43,9 +48,45 @@ USYNC_STATIC_ASSERT(sizeof(usync_mcs_node_t) == USYNC_CACHELINE,
 typedef struct usync_mcs {
 	_Atomic(usync_mcs_node_t *) tail; /* NULL when free */
 	uint32_t policy;
+#if USYNC_DEBUG_CHECKS
+	_Atomic(usync_mcs_node_t *) debug_holder;
+#endif
 } usync_mcs_t;
 
+#if USYNC_DEBUG_CHECKS
+#define USYNC_MCS_INITIALIZER { NULL, USYNC_DEFAULT_WAIT_POLICY, NULL }
+#else
 #define USYNC_MCS_INITIALIZER { NULL, USYNC_DEFAULT_WAIT_POLICY }
+#endif
+
+/* Debug builds: check a node entering an acquisition, and note the holder.
+ * relaxed (all): diagnostic state, ordered by the lock itself. */
+static inline void usync_mcs_debug_enter(usync_mcs_t *lock,
+					 usync_mcs_node_t *node)
+{
+#if USYNC_DEBUG_CHECKS
+	USYNC_CHECK(atomic_load_explicit(&lock->debug_holder,
+					 memory_order_relaxed) != node,
+		    "node already holds this lock");
+	USYNC_CHECK(node->debug_busy != USYNC_MCS_NODE_BUSY,
+		    "node is still in use by another acquisition");
+	node->debug_busy = USYNC_MCS_NODE_BUSY;
+#else
+	(void)lock;
+	(void)node;
+#endif
+}
+
+static inline void usync_mcs_debug_acquired(usync_mcs_t *lock,
+					    usync_mcs_node_t *node)
+{
+#if USYNC_DEBUG_CHECKS
+	atomic_store_explicit(&lock->debug_holder, node, memory_order_relaxed);
+#else
+	(void)lock;
+	(void)node;
+#endif
+}
 
 USYNC_API void usync_mcs_lock_slow(usync_mcs_t *lock, usync_mcs_node_t *node,
 				   usync_mcs_node_t *pred);
@@ -58,6 +99,10 @@ static inline void usync_mcs_init(usync_mcs_t *lock)
 	atomic_store_explicit(&lock->tail, (usync_mcs_node_t *)NULL,
 			      memory_order_relaxed);
 	lock->policy = USYNC_WAIT_DEFAULT;
+#if USYNC_DEBUG_CHECKS
+	atomic_store_explicit(&lock->debug_holder, (usync_mcs_node_t *)NULL,
+			      memory_order_relaxed);
+#endif
 }
 
 static inline int usync_mcs_set_policy(usync_mcs_t *lock,
@@ -83,18 +128,27 @@ static inline void usync_mcs_node_prepare(usync_mcs_node_t *node)
 static inline bool usync_mcs_trylock(usync_mcs_t *lock, usync_mcs_node_t *node)
 {
 	usync_mcs_node_t *expected = NULL;
+	usync_mcs_debug_enter(lock, node);
 	usync_mcs_node_prepare(node);
 	/* acq_rel on success: acquire pairs with the release CAS in
 	 * usync_mcs_unlock of the previous holder; release publishes the
 	 * node's initialisation to the successor whose swap reads it.
 	 * relaxed on failure: nothing acquired, nothing published. */
-	return usync_compare_and_swap(&lock->tail, &expected, node,
-				      memory_order_acq_rel,
-				      memory_order_relaxed);
+	bool acquired = usync_compare_and_swap(&lock->tail, &expected, node,
+					       memory_order_acq_rel,
+					       memory_order_relaxed);
+#if USYNC_DEBUG_CHECKS
+	if (acquired)
+		usync_mcs_debug_acquired(lock, node);
+	else
+		node->debug_busy = 0;
+#endif
+	return acquired;
 }
 
 static inline void usync_mcs_lock(usync_mcs_t *lock, usync_mcs_node_t *node)
 {
+	usync_mcs_debug_enter(lock, node);
 	usync_mcs_node_prepare(node);
 	/* acq_rel: release publishes the node's initialisation to our
 	 * successor; acquire pairs with the previous holder's release CAS in
@@ -103,10 +157,20 @@ static inline void usync_mcs_lock(usync_mcs_t *lock, usync_mcs_node_t *node)
 						       memory_order_acq_rel);
 	if (USYNC_UNLIKELY(pred != NULL))
 		usync_mcs_lock_slow(lock, node, pred);
+	usync_mcs_debug_acquired(lock, node);
 }
 
 static inline void usync_mcs_unlock(usync_mcs_t *lock, usync_mcs_node_t *node)
 {
+#if USYNC_DEBUG_CHECKS
+	/* relaxed: diagnostic state, see usync_mcs_debug_enter. */
+	USYNC_CHECK(atomic_load_explicit(&lock->debug_holder,
+					 memory_order_relaxed) == node,
+		    "unlock with a node that does not hold the lock");
+	atomic_store_explicit(&lock->debug_holder, (usync_mcs_node_t *)NULL,
+			      memory_order_relaxed);
+	node->debug_busy = 0;
+#endif
 	/* acquire: pairs with the successor's release store of our `next` in
 	 * lock_slow, so its `locked` = 1 is ordered before our clear. */
 	usync_mcs_node_t *next =
@@ -123,8 +187,10 @@ static inline void usync_mcs_unlock(usync_mcs_t *lock, usync_mcs_node_t *node)
 		usync_mcs_unlock_slow(lock, node);
 		return;
 	}
-	/* release: pairs with the successor's acquire load of `locked`. */
-	atomic_store_explicit(&next->locked, 0, memory_order_release);
+	/* release: pairs with the successor's acquire load of `locked`;
+	 * wakes it if it parked. */
+	usync_wake_store(&next->locked, 0, (usync_wait_policy_t)lock->policy,
+			 1);
 }
 
 #ifdef __cplusplus

@@ -13,6 +13,24 @@
  *                     waiter whose lock holder (or queue predecessor, or
  *                     barrier partner) is descheduled gives its core to that
  *                     thread instead of burning the rest of a scheduler tick.
+ *   USYNC_WAIT_PARK   spin for the same budget, then sleep in the kernel
+ *                     (Linux futex, private) on the word it waits on, until
+ *                     the thread that changes that word wakes it.  Waits
+ *                     that have no word of their own to sleep on (an MCS
+ *                     releaser waiting for its successor to link in) yield.
+ *
+ * The park protocol (usync_wait_until / usync_wait_while and the wakers
+ * usync_wake_store / usync_wake_after_rmw).  A waiter that has spent its
+ * budget sets USYNC_PARKED, the top bit of the word, with a CAS from the
+ * value it last saw, then futex-waits for the word to still hold that value
+ * with the bit.  A waker always changes the word with an atomic RMW (an
+ * exchange, or the algorithm's own fetch_and / fetch_add) and calls
+ * futex_wake only if the old value it replaced carried the bit.  Waiter's
+ * CAS and waker's RMW are totally ordered on the one word, so either the
+ * waker sees the bit (and wakes) or the waiter's CAS or futex_wait sees the
+ * new value (and does not sleep): no lost wake-up, and no system call on a
+ * handoff to a waiter that did not sleep.  Values the algorithms store in
+ * such words never use the top bit.
  *
  * The default comes from the build (-Dwait_policy, USYNC_DEFAULT_WAIT_POLICY);
  * every lock and barrier can be given another with its *_set_policy call.
@@ -33,7 +51,11 @@ extern "C" {
 typedef enum usync_wait_policy {
 	USYNC_WAIT_SPIN = 0,
 	USYNC_WAIT_YIELD = 1,
+	USYNC_WAIT_PARK = 2,
 } usync_wait_policy_t;
+
+/* The bit a parked waiter sets in the word it sleeps on. */
+#define USYNC_PARKED 0x80000000u
 
 #define USYNC_WAIT_DEFAULT ((usync_wait_policy_t)USYNC_DEFAULT_WAIT_POLICY)
 
@@ -41,6 +63,8 @@ typedef enum usync_wait_policy {
 typedef struct usync_spin {
 	uint32_t steps;  /* relax steps since the last yield */
 	uint32_t budget; /* steps before yielding; UINT32_MAX = never */
+	uint32_t park;   /* nonzero under USYNC_WAIT_PARK */
+	uint32_t rounds; /* budgets spent so far */
 } usync_spin_t;
 
 /*
@@ -50,22 +74,35 @@ typedef struct usync_spin {
  */
 USYNC_API extern _Atomic(uint32_t) usync_spin_budget_steps;
 
-/* Out of line, rarely called: calibrates the budget if still unknown, yields
- * the CPU under the yield policy, and resets s->steps. */
+/* Out of line, rarely called: calibrates the budget if still unknown, else
+ * yields the CPU (yield and park policies), counts the round and resets
+ * s->steps. */
 USYNC_API void usync_spin_exhausted(usync_spin_t *s);
 
 /* Nanoseconds one usync_cpu_relax() takes here (calibrated once). */
 USYNC_API double usync_spin_relax_ns(void);
 
+/* Sleep while *word == expected (FUTEX_WAIT_PRIVATE); may return early. */
+USYNC_API void usync_futex_wait(_Atomic(uint32_t) *word, uint32_t expected);
+/* Wake up to n threads sleeping on word (FUTEX_WAKE_PRIVATE). */
+USYNC_API void usync_futex_wake(_Atomic(uint32_t) *word, int n);
+/* Announce (CAS seen -> seen | USYNC_PARKED) and sleep; returns when woken,
+ * or at once if the word no longer holds seen.  Out of line: only reached
+ * once the spin budget is spent. */
+USYNC_API void usync_park(_Atomic(uint32_t) *word, uint32_t seen);
+
 /* true if p is a known policy (used to validate *_set_policy arguments). */
 static inline bool usync_wait_policy_valid(usync_wait_policy_t p)
 {
-	return p == USYNC_WAIT_SPIN || p == USYNC_WAIT_YIELD;
+	return p == USYNC_WAIT_SPIN || p == USYNC_WAIT_YIELD ||
+	       p == USYNC_WAIT_PARK;
 }
 
 static inline void usync_spin_init(usync_spin_t *s, usync_wait_policy_t policy)
 {
 	s->steps = 0;
+	s->rounds = 0;
+	s->park = policy == USYNC_WAIT_PARK;
 	/* relaxed: a tuning number, see usync_spin_budget_steps. */
 	s->budget = policy == USYNC_WAIT_SPIN
 			    ? UINT32_MAX
@@ -91,6 +128,79 @@ static inline void usync_spin_delay(usync_spin_t *s, uint32_t n)
 		usync_spin_exhausted(s);
 	else
 		s->steps += n;
+}
+
+/* true once a parking waiter has spent its spin budget and yielded once:
+ * a descheduled partner gets one chance to run before we sleep. */
+static inline bool usync_spin_should_park(const usync_spin_t *s)
+{
+	return s->park && s->rounds != 0;
+}
+
+/*
+ * Wait until *word == target (the top bit ignored); returns the value read.
+ * acquire: the load that ends the wait pairs with the waker's release
+ * (usync_wake_store / the algorithm's release RMW), so what the waker
+ * published is visible to the caller.
+ */
+static inline uint32_t usync_wait_until(_Atomic(uint32_t) *word,
+					uint32_t target, usync_spin_t *s)
+{
+	for (;;) {
+		uint32_t v = atomic_load_explicit(word, memory_order_acquire);
+		if ((v & ~USYNC_PARKED) == target)
+			return v;
+		if (USYNC_UNLIKELY(usync_spin_should_park(s))) {
+			usync_park(word, v & ~USYNC_PARKED);
+		} else {
+			usync_spin_pause(s);
+		}
+	}
+}
+
+/* Wait while *word == busy (the top bit ignored); returns the new value.
+ * acquire: as usync_wait_until. */
+static inline uint32_t usync_wait_while(_Atomic(uint32_t) *word, uint32_t busy,
+					usync_spin_t *s)
+{
+	for (;;) {
+		uint32_t v = atomic_load_explicit(word, memory_order_acquire);
+		if ((v & ~USYNC_PARKED) != busy)
+			return v;
+		if (USYNC_UNLIKELY(usync_spin_should_park(s))) {
+			usync_park(word, busy);
+		} else {
+			usync_spin_pause(s);
+		}
+	}
+}
+
+/*
+ * Publish v in a word a waiter may sleep on.  Under the park policy an
+ * exchange (release: pairs with the waiter's acquire load; the RMW also
+ * reads any USYNC_PARKED set by the waiter's CAS) and a wake-up of up to
+ * nwake sleepers if the bit was set; otherwise a plain release store.
+ */
+static inline void usync_wake_store(_Atomic(uint32_t) *word, uint32_t v,
+				    usync_wait_policy_t policy, int nwake)
+{
+	if (policy == USYNC_WAIT_PARK) {
+		if (atomic_exchange_explicit(word, v, memory_order_release) &
+		    USYNC_PARKED)
+			usync_futex_wake(word, nwake);
+	} else {
+		atomic_store_explicit(word, v, memory_order_release);
+	}
+}
+
+/* After the caller's own release RMW on word returned old: wake sleepers
+ * if a waiter had parked.  The RMW must leave USYNC_PARKED cleared (e.g. a
+ * fetch_and that clears it too, or an exchange). */
+static inline void usync_wake_after_rmw(_Atomic(uint32_t) *word, uint32_t old,
+					int nwake)
+{
+	if (USYNC_UNLIKELY(old & USYNC_PARKED))
+		usync_futex_wake(word, nwake);
 }
 
 /*

@@ -17,6 +17,13 @@
  * (written by the holder, polled by waiters) never share a line, so arrivals
  * do not steal the line the waiters spin on.
  * Limit: at most 2^32 - 1 threads waiting at once (counters wrap).
+ *
+ * Parking.  All waiters watch now_serving, so sleeping on it would wake all
+ * of them at every release.  Under the park policy a waiter sleeps instead
+ * on a word of a process-wide table hashed by (lock, ticket), after Dice &
+ * Kogan's TWA (Euro-Par 2019); the releaser that serves ticket t wakes the
+ * sleepers of t's word only: normally one thread, more only on a hash
+ * collision.
  */
 #ifndef USYNC_TICKET_H
 #define USYNC_TICKET_H
@@ -44,6 +51,8 @@ USYNC_STATIC_ASSERT(sizeof(usync_ticket_t) == 2 * USYNC_CACHELINE,
 #define USYNC_TICKET_INITIALIZER { 0, 0, USYNC_DEFAULT_WAIT_POLICY }
 
 USYNC_API void usync_ticket_lock_slow(usync_ticket_t *lock, uint32_t ticket);
+USYNC_API void usync_ticket_unlock_park(usync_ticket_t *lock,
+					uint32_t serving);
 
 static inline void usync_ticket_init(usync_ticket_t *lock)
 {
@@ -99,6 +108,14 @@ static inline void usync_ticket_unlock(usync_ticket_t *lock)
 	 * (or its acquire-synchronised predecessor's) latest value. */
 	uint32_t serving =
 		atomic_load_explicit(&lock->now_serving, memory_order_relaxed);
+	/* relaxed: a debug check; a held lock has handed out our ticket. */
+	USYNC_CHECK(atomic_load_explicit(&lock->next_ticket,
+					 memory_order_relaxed) != serving,
+		    "unlock of a lock that is not held");
+	if (USYNC_UNLIKELY(lock->policy == USYNC_WAIT_PARK)) {
+		usync_ticket_unlock_park(lock, serving + 1);
+		return;
+	}
 	/* release: pairs with the acquire load of now_serving in
 	 * lock/trylock/lock_slow; publishes the critical section. */
 	atomic_store_explicit(&lock->now_serving, serving + 1,

@@ -57,23 +57,41 @@ static inline bool usync_ttas_trylock(usync_ttas_t *lock)
 	/* relaxed: a hint; the exchange below is the acquire. */
 	if (atomic_load_explicit(&lock->locked, memory_order_relaxed) != 0)
 		return false;
-	/* acquire: pairs with the release store in usync_ttas_unlock. */
+	if (USYNC_UNLIKELY(lock->policy == USYNC_WAIT_PARK)) {
+		uint32_t expected = 0;
+		/* acquire, as below.  A CAS, not an exchange: a held word may
+		 * carry USYNC_PARKED, which a failed exchange would erase. */
+		return usync_compare_and_swap(&lock->locked, &expected, 1,
+					      memory_order_acquire,
+					      memory_order_relaxed);
+	}
+	/* acquire: pairs with the release in usync_ttas_unlock. */
 	return usync_test_and_set(&lock->locked, memory_order_acquire) == 0;
 }
 
 static inline void usync_ttas_lock(usync_ttas_t *lock)
 {
-	/* acquire: pairs with the release store in usync_ttas_unlock.  The
-	 * first attempt skips the read test: an uncontended lock is free. */
-	if (USYNC_UNLIKELY(usync_test_and_set(&lock->locked,
-					      memory_order_acquire) != 0))
+	uint32_t expected = 0;
+	/* acquire: pairs with the release in usync_ttas_unlock.  The first
+	 * attempt skips the read test (an uncontended lock is free) and is a
+	 * CAS, which never erases a sleeper's USYNC_PARKED. */
+	if (USYNC_UNLIKELY(!usync_compare_and_swap(&lock->locked, &expected, 1,
+						   memory_order_acquire,
+						   memory_order_relaxed)))
 		usync_ttas_lock_slow(lock);
 }
 
 static inline void usync_ttas_unlock(usync_ttas_t *lock)
 {
-	/* release: pairs with the acquire exchange in lock/trylock. */
-	atomic_store_explicit(&lock->locked, 0, memory_order_release);
+	/* relaxed: a debug check of our own lock word. */
+	USYNC_CHECK(atomic_load_explicit(&lock->locked, memory_order_relaxed) !=
+			    0,
+		    "unlock of a lock that is not held");
+	/* release: pairs with the acquire RMW of the next lock/trylock;
+	 * publishes the critical section.  Under the park policy an
+	 * exchange that also wakes a sleeper (usync_wake_store). */
+	usync_wake_store(&lock->locked, 0, (usync_wait_policy_t)lock->policy,
+			 1);
 }
 
 #ifdef __cplusplus

@@ -47,12 +47,22 @@ typedef struct usync_lock usync_lock_t; /* opaque */
  * the stack, statically, or with aligned_alloc(USYNC_CACHELINE, ...).
  */
 typedef struct usync_lock_ctx {
+#ifdef __cplusplus
+	/* C++'s atomics are not trivially constructible, so a union of them
+	 * has no default constructor: C++ sees the same bytes, opaque. */
+	alignas(USYNC_CACHELINE) unsigned char opaque[USYNC_CACHELINE];
+#else
 	union {
 		usync_mcs_node_t mcs;
 		usync_clh_ctx_t clh;
 		unsigned slot; /* anderson */
 	} u;
+#endif
 } usync_lock_ctx_t;
+
+USYNC_STATIC_ASSERT(sizeof(usync_lock_ctx_t) == USYNC_CACHELINE &&
+			    alignof(usync_lock_ctx_t) == USYNC_CACHELINE,
+		    "C and C++ must agree on the context's layout");
 
 /*
  * Create a lock running `algorithm` (a name from usync_lock_algorithms()).
@@ -74,6 +84,10 @@ USYNC_API bool usync_lock_try_acquire(usync_lock_t *lock,
 				      usync_lock_ctx_t *ctx);
 /* Release.  Release semantics, pairing with the next acquire. */
 USYNC_API void usync_lock_release(usync_lock_t *lock, usync_lock_ctx_t *ctx);
+/* Choose the waiting policy (usync/spin.h): 0, or EINVAL for an unknown
+ * policy.  Call while no thread uses the lock. */
+USYNC_API int usync_lock_set_policy(usync_lock_t *lock,
+				   usync_wait_policy_t policy);
 /* The lock's algorithm name (a pointer into the registry). */
 USYNC_API const char *usync_lock_name(const usync_lock_t *lock);
 /* NULL-terminated list of algorithm names, in registry order. */

@@ -1,6 +1,7 @@
 /*
  * src/atomics/spin.c - the out-of-line half of the spin-wait helper
- * (usync/spin.h): calibration of the spin budget and the yield step.
+ * (usync/spin.h): calibration of the spin budget, the yield step, and the
+ * futex wrappers of the park policy.
  *
  * The budget is a time (USYNC_SPIN_BUDGET_NS) because the cost of one
  * usync_cpu_relax() differs by two orders of magnitude across parts (PAUSE is
@@ -11,8 +12,13 @@
 #define _GNU_SOURCE
 #include <usync/spin.h>
 
+#include <linux/futex.h>
 #include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 _Atomic(uint32_t) usync_spin_budget_steps = 0;
 
@@ -79,4 +85,53 @@ void usync_spin_exhausted(usync_spin_t *s)
 	}
 	sched_yield();
 	s->steps = 0;
+	s->rounds++;
+}
+
+/* ------------------------------------------------------------- parking */
+
+/* The kernel reads the word as a plain aligned u32; an _Atomic(uint32_t)
+ * has that representation on every Linux ABI (lock-free, same size). */
+USYNC_STATIC_ASSERT(sizeof(_Atomic(uint32_t)) == sizeof(uint32_t),
+		    "futex words must be plain 32-bit words");
+
+void usync_futex_wait(_Atomic(uint32_t) *word, uint32_t expected)
+{
+	syscall(SYS_futex, (uint32_t *)word, FUTEX_WAIT_PRIVATE, expected,
+		NULL, NULL, 0);
+}
+
+void usync_futex_wake(_Atomic(uint32_t) *word, int n)
+{
+	syscall(SYS_futex, (uint32_t *)word, FUTEX_WAKE_PRIVATE, n, NULL, NULL,
+		0);
+}
+
+void usync_park(_Atomic(uint32_t) *word, uint32_t seen)
+{
+	uint32_t expected = seen;
+	/* relaxed: the bit only asks the waker for a futex_wake; ordering of
+	 * the data comes from the waiter's acquire load after waking, which
+	 * reads the waker's release RMW.  The CAS and the waker's RMW are
+	 * ordered by the word's modification order: if the waker came first
+	 * the CAS fails and we return to re-read the word. */
+	if (!usync_compare_and_swap(word, &expected, seen | USYNC_PARKED,
+				    memory_order_relaxed,
+				    memory_order_relaxed) &&
+	    expected != (seen | USYNC_PARKED))
+		return;
+	/* Sleeps only if the word still holds seen | USYNC_PARKED, checked
+	 * atomically by the kernel against the waker's RMW. */
+	usync_futex_wait(word, seen | USYNC_PARKED);
+}
+
+/* ------------------------------------------------------- misuse checks */
+
+void usync_misuse(const char *function, const char *what)
+{
+	/* The one place the library writes to stderr: a debug build that
+	 * caught a programming error, just before it aborts. */
+	fprintf(stderr, "usync: %s: %s\n", function, what);
+	fflush(stderr);
+	abort();
 }

@@ -30,6 +30,11 @@ int usync_anderson_init(usync_anderson_t *lock, unsigned capacity)
 	lock->slots = array;
 	lock->mask = slots - 1;
 	lock->policy = USYNC_WAIT_DEFAULT;
+#if USYNC_DEBUG_CHECKS
+	lock->debug_capacity = capacity;
+	/* relaxed: not shared yet. */
+	atomic_store_explicit(&lock->debug_released, 0, memory_order_relaxed);
+#endif
 	return 0;
 }
 
@@ -45,11 +50,10 @@ void usync_anderson_lock_slow(usync_anderson_t *lock, uint32_t slot)
 {
 	usync_spin_t spin;
 	usync_spin_init(&spin, (usync_wait_policy_t)lock->policy);
-	/* acquire: pairs with the release store in usync_anderson_unlock
-	 * that grants this slot. */
-	while (atomic_load_explicit(&lock->slots[slot].must_wait,
-				    memory_order_acquire) != 0)
-		usync_spin_pause(&spin);
+	/* acquire (inside usync_wait_while): pairs with the release in
+	 * usync_anderson_unlock that grants this slot.  Parks on the slot,
+	 * which only this waiter watches. */
+	usync_wait_while(&lock->slots[slot].must_wait, 1, &spin);
 }
 
 static int anderson_init(union usync_lock_state *s, unsigned max_threads)
@@ -78,7 +82,17 @@ static void anderson_release(union usync_lock_state *s, usync_lock_ctx_t *ctx)
 	usync_anderson_unlock(&s->anderson, ctx->u.slot);
 }
 
+static int anderson_set_policy(union usync_lock_state *s, usync_wait_policy_t p)
+{
+	return usync_anderson_set_policy(&s->anderson, p);
+}
+
 const struct usync_lock_ops usync_lock_ops_anderson = {
-	"anderson",	  anderson_init,	anderson_destroy,
-	anderson_acquire, anderson_try_acquire, anderson_release,
+	.name = "anderson",
+	.init = anderson_init,
+	.destroy = anderson_destroy,
+	.acquire = anderson_acquire,
+	.try_acquire = anderson_try_acquire,
+	.release = anderson_release,
+	.set_policy = anderson_set_policy,
 };

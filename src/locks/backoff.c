@@ -12,9 +12,13 @@ void usync_backoff_lock_slow(usync_backoff_t *lock)
 	usync_spin_backoff_t backoff;
 	usync_spin_init(&spin, (usync_wait_policy_t)lock->policy);
 	usync_spin_backoff_init(&backoff, lock->base, lock->cap);
-	do
+	do {
+		if (USYNC_UNLIKELY(usync_spin_should_park(&spin))) {
+			usync_lockword_park(&lock->locked);
+			return;
+		}
 		usync_spin_backoff_wait(&backoff, &spin);
-	while (!usync_backoff_trylock(lock)); /* acquire inside */
+	} while (!usync_backoff_trylock(lock)); /* acquire inside */
 }
 
 static int backoff_init(union usync_lock_state *s, unsigned max_threads)
@@ -43,7 +47,17 @@ static void backoff_release(union usync_lock_state *s, usync_lock_ctx_t *ctx)
 	usync_backoff_unlock(&s->backoff);
 }
 
+static int backoff_set_policy(union usync_lock_state *s, usync_wait_policy_t p)
+{
+	return usync_backoff_set_policy(&s->backoff, p);
+}
+
 const struct usync_lock_ops usync_lock_ops_backoff = {
-	"backoff",	 backoff_init,	      NULL,
-	backoff_acquire, backoff_try_acquire, backoff_release,
+	.name = "backoff",
+	.init = backoff_init,
+	.destroy = NULL,
+	.acquire = backoff_acquire,
+	.try_acquire = backoff_try_acquire,
+	.release = backoff_release,
+	.set_policy = backoff_set_policy,
 };

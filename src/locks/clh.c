@@ -8,7 +8,8 @@
  * Node ownership, at every instant each node of the lock is exactly one of:
  *   - the lock's front node (the tail's chain ends in it; GRANTED or held),
  *   - a context's own node (possibly enqueued),
- *   - abandoned in the queue (state = address of the node to wait on), owned
+ *   - abandoned in the queue (state = USYNC_CLH_REDIRECT + index of the node
+ *     to wait on), owned
  *     by whoever becomes its successor,
  *   - in the pool.
  * A successor that passes an abandoned node returns it to the pool; a
@@ -90,6 +91,10 @@ int usync_clh_init(usync_clh_t *lock, unsigned max_threads)
 	lock->nodes = nodes;
 	lock->nnodes = nnodes;
 	lock->policy = USYNC_WAIT_DEFAULT;
+#if USYNC_DEBUG_CHECKS
+	atomic_store_explicit(&lock->debug_holder, (usync_clh_node_t *)NULL,
+			      memory_order_relaxed);
+#endif
 	return 0;
 }
 
@@ -127,23 +132,27 @@ void usync_clh_ctx_destroy(usync_clh_t *lock, usync_clh_ctx_t *ctx)
  * meet is ours (we are its successor), so we return it to the pool and wait
  * on the node it names.  Returns the node finally acquired behind.
  */
+static usync_clh_node_t *redirect_target(usync_clh_t *lock, uint32_t state)
+{
+	return &lock->nodes[state - USYNC_CLH_REDIRECT];
+}
+
 static usync_clh_node_t *wait_behind(usync_clh_t *lock,
 				     usync_clh_node_t *pred)
 {
 	usync_spin_t spin;
 	usync_spin_init(&spin, (usync_wait_policy_t)lock->policy);
 	for (;;) {
-		/* acquire: pairs with the release store of GRANTED in
-		 * usync_clh_unlock, or of the redirection in abandon(). */
-		uintptr_t state = atomic_load_explicit(&pred->state,
-						       memory_order_acquire);
+		/* acquire (inside usync_wait_while): pairs with the release
+		 * of GRANTED in usync_clh_unlock, or of the redirection in
+		 * usync_clh_trylock_queued.  Parks on pred, which only we,
+		 * its successor, watch. */
+		uint32_t state = usync_wait_while(&pred->state,
+						  USYNC_CLH_WAITING, &spin) &
+				 ~USYNC_PARKED;
 		if (state == USYNC_CLH_GRANTED)
 			return pred;
-		if (state == USYNC_CLH_WAITING) {
-			usync_spin_pause(&spin);
-			continue;
-		}
-		usync_clh_node_t *next = (usync_clh_node_t *)state;
+		usync_clh_node_t *next = redirect_target(lock, state);
 		pool_push(lock, pred);
 		pred = next;
 	}
@@ -166,15 +175,21 @@ bool usync_clh_trylock_queued(usync_clh_t *lock, usync_clh_ctx_t *ctx,
 {
 	for (;;) {
 		/* acquire: as in wait_behind. */
-		uintptr_t state = atomic_load_explicit(&pred->state,
-						       memory_order_acquire);
+		uint32_t state = atomic_load_explicit(&pred->state,
+						      memory_order_acquire) &
+				 ~USYNC_PARKED;
 		if (state == USYNC_CLH_GRANTED) {
 			ctx->pred = pred;
+#if USYNC_DEBUG_CHECKS
+			/* relaxed: diagnostic state. */
+			atomic_store_explicit(&lock->debug_holder, ctx->node,
+					      memory_order_relaxed);
+#endif
 			return true;
 		}
 		if (state == USYNC_CLH_WAITING)
 			break;
-		usync_clh_node_t *next = (usync_clh_node_t *)state;
+		usync_clh_node_t *next = redirect_target(lock, state);
 		pool_push(lock, pred);
 		pred = next;
 	}
@@ -184,12 +199,19 @@ bool usync_clh_trylock_queued(usync_clh_t *lock, usync_clh_ctx_t *ctx,
 		 * max_threads trylocks lost the tail race at once.  Waiting is
 		 * always correct; failing is not possible without a node. */
 		ctx->pred = wait_behind(lock, pred);
+#if USYNC_DEBUG_CHECKS
+		/* relaxed: diagnostic state. */
+		atomic_store_explicit(&lock->debug_holder, ctx->node,
+				      memory_order_relaxed);
+#endif
 		return true;
 	}
 	/* release: pairs with the successor's acquire load of our state in
-	 * wait_behind / trylock_queued, which then waits on pred instead. */
-	atomic_store_explicit(&ctx->node->state, (uintptr_t)pred,
-			      memory_order_release);
+	 * wait_behind / trylock_queued, which then waits on pred instead;
+	 * wakes that successor if it had parked on our node. */
+	usync_wake_store(&ctx->node->state,
+			 USYNC_CLH_REDIRECT + (uint32_t)(pred - lock->nodes),
+			 (usync_wait_policy_t)lock->policy, 1);
 	ctx->node = fresh;
 	return false;
 }
@@ -209,13 +231,15 @@ bool usync_clh_trylock_slow(usync_clh_t *lock, usync_clh_ctx_t *ctx)
 	usync_clh_node_t *probe = tail;
 	for (uint32_t hops = 0;; hops++) {
 		/* relaxed: a guess, as above. */
-		uintptr_t state = atomic_load_explicit(&probe->state,
-						       memory_order_relaxed);
+		uint32_t state = atomic_load_explicit(&probe->state,
+						      memory_order_relaxed) &
+				 ~USYNC_PARKED;
 		if (state == USYNC_CLH_GRANTED)
 			break;
-		if (state == USYNC_CLH_WAITING || hops >= lock->nnodes)
+		if (state == USYNC_CLH_WAITING || hops >= lock->nnodes ||
+		    state - USYNC_CLH_REDIRECT >= lock->nnodes)
 			return false;
-		probe = (usync_clh_node_t *)state;
+		probe = redirect_target(lock, state);
 	}
 	usync_clh_node_t *node = ctx->node;
 	/* relaxed: published by the release half of the CAS. */
@@ -278,6 +302,17 @@ static void clh_release(union usync_lock_state *s, usync_lock_ctx_t *ctx)
 	pool_push(&s->clh, ctx->u.clh.node);
 }
 
+static int clh_set_policy(union usync_lock_state *s, usync_wait_policy_t p)
+{
+	return usync_clh_set_policy(&s->clh, p);
+}
+
 const struct usync_lock_ops usync_lock_ops_clh = {
-	"clh", clh_init, clh_destroy, clh_acquire, clh_try_acquire, clh_release,
+	.name = "clh",
+	.init = clh_init,
+	.destroy = clh_destroy,
+	.acquire = clh_acquire,
+	.try_acquire = clh_try_acquire,
+	.release = clh_release,
+	.set_policy = clh_set_policy,
 };

@@ -22,6 +22,9 @@ union usync_lock_state {
 	usync_clh_t clh;
 };
 
+/* Park phase of the test-and-set family (src/locks/tas.c). */
+USYNC_HIDDEN void usync_lockword_park(_Atomic(uint32_t) *locked);
+
 struct usync_lock_ops {
 	const char *name;
 	/* 0 or a positive errno; on failure nothing is left allocated. */
@@ -30,6 +33,7 @@ struct usync_lock_ops {
 	void (*acquire)(union usync_lock_state *s, usync_lock_ctx_t *ctx);
 	bool (*try_acquire)(union usync_lock_state *s, usync_lock_ctx_t *ctx);
 	void (*release)(union usync_lock_state *s, usync_lock_ctx_t *ctx);
+	int (*set_policy)(union usync_lock_state *s, usync_wait_policy_t p);
 };
 
 struct usync_lock {

@@ -76,6 +76,13 @@ void usync_lock_release(usync_lock_t *lock, usync_lock_ctx_t *ctx)
 	lock->ops->release(&lock->state, ctx);
 }
 
+int usync_lock_set_policy(usync_lock_t *lock, usync_wait_policy_t policy)
+{
+	if (lock == NULL)
+		return EINVAL;
+	return lock->ops->set_policy(&lock->state, policy);
+}
+
 const char *usync_lock_name(const usync_lock_t *lock)
 {
 	return lock->ops->name;

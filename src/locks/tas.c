@@ -6,13 +6,34 @@
  */
 #include "lock_internal.h"
 
+/*
+ * The park phase of the test-and-set family (tas, ttas, backoff), after
+ * U. Drepper, "Futexes are tricky" (2011), mutex 3.  The word holds 0
+ * (free), 1 (held) or 1 | USYNC_PARKED (held, sleepers may exist).  A thread
+ * that has reached this phase acquires only by exchanging in
+ * 1 | USYNC_PARKED, so the mark survives for the sleepers behind it; the
+ * unlock's usync_wake_store sees it and wakes one.  A woken thread that
+ * loses the race to a spinning newcomer sets the mark again and sleeps.
+ */
+void usync_lockword_park(_Atomic(uint32_t) *locked)
+{
+	/* acquire: pairs with the release exchange in the unlock. */
+	while (usync_fetch_and_store(locked, 1u | USYNC_PARKED,
+				     memory_order_acquire) != 0)
+		usync_futex_wait(locked, 1u | USYNC_PARKED);
+}
+
 void usync_tas_lock_slow(usync_tas_t *lock)
 {
 	usync_spin_t spin;
 	usync_spin_init(&spin, (usync_wait_policy_t)lock->policy);
-	do
+	do {
+		if (USYNC_UNLIKELY(usync_spin_should_park(&spin))) {
+			usync_lockword_park(&lock->locked);
+			return;
+		}
 		usync_spin_pause(&spin);
-	while (!usync_tas_trylock(lock)); /* acquire inside, see tas.h */
+	} while (!usync_tas_trylock(lock)); /* acquire inside, see tas.h */
 }
 
 static int tas_init(union usync_lock_state *s, unsigned max_threads)
@@ -40,6 +61,17 @@ static void tas_release(union usync_lock_state *s, usync_lock_ctx_t *ctx)
 	usync_tas_unlock(&s->tas);
 }
 
+static int tas_set_policy(union usync_lock_state *s, usync_wait_policy_t p)
+{
+	return usync_tas_set_policy(&s->tas, p);
+}
+
 const struct usync_lock_ops usync_lock_ops_tas = {
-	"tas", tas_init, NULL, tas_acquire, tas_try_acquire, tas_release,
+	.name = "tas",
+	.init = tas_init,
+	.destroy = NULL,
+	.acquire = tas_acquire,
+	.try_acquire = tas_try_acquire,
+	.release = tas_release,
+	.set_policy = tas_set_policy,
 };

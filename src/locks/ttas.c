@@ -10,14 +10,17 @@ void usync_ttas_lock_slow(usync_ttas_t *lock)
 	usync_spin_t spin;
 	usync_spin_init(&spin, (usync_wait_policy_t)lock->policy);
 	for (;;) {
-		/* relaxed: spin on a read in our own cache; the exchange in
+		/* relaxed: spin on a read in our own cache; the RMW in
 		 * trylock is the acquire. */
 		while (atomic_load_explicit(&lock->locked,
-					    memory_order_relaxed) != 0)
+					    memory_order_relaxed) != 0) {
+			if (USYNC_UNLIKELY(usync_spin_should_park(&spin))) {
+				usync_lockword_park(&lock->locked);
+				return;
+			}
 			usync_spin_pause(&spin);
-		/* acquire: pairs with the release store in unlock. */
-		if (usync_test_and_set(&lock->locked, memory_order_acquire) ==
-		    0)
+		}
+		if (usync_ttas_trylock(lock)) /* acquire inside, see ttas.h */
 			return;
 	}
 }
@@ -47,6 +50,17 @@ static void ttas_release(union usync_lock_state *s, usync_lock_ctx_t *ctx)
 	usync_ttas_unlock(&s->ttas);
 }
 
+static int ttas_set_policy(union usync_lock_state *s, usync_wait_policy_t p)
+{
+	return usync_ttas_set_policy(&s->ttas, p);
+}
+
 const struct usync_lock_ops usync_lock_ops_ttas = {
-	"ttas", ttas_init, NULL, ttas_acquire, ttas_try_acquire, ttas_release,
+	.name = "ttas",
+	.init = ttas_init,
+	.destroy = NULL,
+	.acquire = ttas_acquire,
+	.try_acquire = ttas_try_acquire,
+	.release = ttas_release,
+	.set_policy = ttas_set_policy,
 };
