@@ -1,0 +1,30 @@
+/* The umbrella header, alone, under -std=c11 -Wall -Wextra -Werror
+ * -pedantic; and each per-algorithm header usable on its own. */
+#include <usync/usync.h>
+#include <usync/tas.h>
+#include <usync/mcs.h>
+
+#include <stdio.h>
+
+static usync_tas_t tas = USYNC_TAS_INITIALIZER;
+static usync_ttas_t ttas = USYNC_TTAS_INITIALIZER;
+static usync_backoff_t backoff = USYNC_BACKOFF_INITIALIZER;
+static usync_ticket_t ticket = USYNC_TICKET_INITIALIZER;
+static usync_mcs_t mcs = USYNC_MCS_INITIALIZER;
+
+int main(void)
+{
+	usync_mcs_node_t node;
+	usync_tas_lock(&tas);
+	usync_tas_unlock(&tas);
+	usync_ttas_lock(&ttas);
+	usync_ttas_unlock(&ttas);
+	usync_backoff_lock(&backoff);
+	usync_backoff_unlock(&backoff);
+	usync_ticket_lock(&ticket);
+	usync_ticket_unlock(&ticket);
+	usync_mcs_lock(&mcs, &node);
+	usync_mcs_unlock(&mcs, &node);
+	printf("usync %s: headers compile as C11\n", USYNC_VERSION);
+	return 0;
+}

@@ -1,0 +1,938 @@
+/*
+ * tests/test_locks.c - every lock, through both APIs.
+ *
+ * One test body per property, looping over a table of algorithms: the
+ * per-algorithm API through a small adapter per lock (below), and the generic
+ * API through usync_lock_algorithms(), so that a lock added to the registry is
+ * tested by the generic half without a line here.
+ *
+ *   exclusion   1, 2, 4, 8 threads (2 cores: 4 and 8 are oversubscribed);
+ *               a plain counter updated non-atomically inside the critical
+ *               section and an owner check; exact final count, no violation;
+ *               a share of the acquisitions by trylock.
+ *   fifo        ticket, anderson, mcs, clh: with arrivals serialised (each
+ *               waiter observed to have enqueued before the next starts), the
+ *               lock is granted in arrival order.
+ *   trylock     fails, without waiting, while another thread holds the lock;
+ *               succeeds once it is free; several locks held at once.
+ *   clh abandon the CLH trylock's abandonment path, driven deterministically.
+ *   bad input   every error return; destroy(NULL).
+ *
+ * Assertions are made by the main thread only (CMocka is not thread safe):
+ * workers count what they see and the main thread checks the counts.
+ * USYNC_TEST_SCALE (a percentage, default 100) scales the iteration counts,
+ * for the sanitizer builds.
+ */
+#define _GNU_SOURCE
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <usync/usync.h>
+
+#include "lock_internal.h" /* white box: observe arrivals for the FIFO test */
+
+#define MAX_THREADS 8
+
+static unsigned scaled(unsigned n)
+{
+	const char *env = getenv("USYNC_TEST_SCALE");
+	unsigned pct = env ? (unsigned)strtoul(env, NULL, 10) : 100;
+	if (pct == 0)
+		pct = 1;
+	unsigned v = (unsigned)((unsigned long long)n * pct / 100);
+	return v ? v : 1;
+}
+
+/* ------------------------------------------------- the two APIs, adapted */
+
+/* Per-thread, per-lock context of the per-algorithm API. */
+typedef struct pctx {
+	USYNC_ALIGNED usync_mcs_node_t mcs;
+	usync_clh_ctx_t clh;
+	unsigned slot;
+	usync_lock_ctx_t generic;
+} pctx_t;
+
+typedef struct lock_api {
+	const char *name;
+	bool fifo;
+	int (*create)(const struct lock_api *api, void **lock, unsigned max);
+	void (*destroy)(void *lock);
+	int (*ctx_init)(void *lock, pctx_t *c);  /* may be NULL */
+	void (*ctx_fini)(void *lock, pctx_t *c); /* may be NULL */
+	void (*lock)(void *lock, pctx_t *c);
+	bool (*trylock)(void *lock, pctx_t *c);
+	void (*unlock)(void *lock, pctx_t *c);
+	uintptr_t (*arrivals)(void *lock); /* changes when a thread enqueues */
+	int (*set_policy)(void *lock, usync_wait_policy_t policy);
+} lock_api_t;
+
+static void *alloc_lock(size_t size)
+{
+	void *p = aligned_alloc(USYNC_CACHELINE,
+				(size + USYNC_CACHELINE - 1) / USYNC_CACHELINE *
+					USYNC_CACHELINE);
+	assert_non_null(p);
+	return p;
+}
+
+/* Adapters for the locks without memory or context. */
+#define SIMPLE_ADAPTER(NAME)                                                   \
+	static int NAME##_create(const lock_api_t *api, void **out,           \
+				 unsigned max)                                 \
+	{                                                                      \
+		(void)api;                                                     \
+		(void)max;                                                     \
+		usync_##NAME##_t *l =                                          \
+			(usync_##NAME##_t *)alloc_lock(sizeof(*l));            \
+		usync_##NAME##_init(l);                                        \
+		*out = l;                                                      \
+		return 0;                                                      \
+	}                                                                      \
+	static void NAME##_lock_(void *l, pctx_t *c)                           \
+	{                                                                      \
+		(void)c;                                                       \
+		usync_##NAME##_lock((usync_##NAME##_t *)l);                    \
+	}                                                                      \
+	static bool NAME##_trylock_(void *l, pctx_t *c)                        \
+	{                                                                      \
+		(void)c;                                                       \
+		return usync_##NAME##_trylock((usync_##NAME##_t *)l);          \
+	}                                                                      \
+	static void NAME##_unlock_(void *l, pctx_t *c)                         \
+	{                                                                      \
+		(void)c;                                                       \
+		usync_##NAME##_unlock((usync_##NAME##_t *)l);                  \
+	}
+
+/* Every lock's policy verb, for the adapter table. */
+#define POLICY_ADAPTER(NAME)                                                   \
+	static int NAME##_policy_(void *l, usync_wait_policy_t p)              \
+	{                                                                      \
+		return usync_##NAME##_set_policy((usync_##NAME##_t *)l, p);    \
+	}
+POLICY_ADAPTER(tas)
+POLICY_ADAPTER(ttas)
+POLICY_ADAPTER(backoff)
+POLICY_ADAPTER(ticket)
+POLICY_ADAPTER(anderson)
+POLICY_ADAPTER(mcs)
+POLICY_ADAPTER(clh)
+
+SIMPLE_ADAPTER(tas)
+SIMPLE_ADAPTER(ttas)
+SIMPLE_ADAPTER(backoff)
+SIMPLE_ADAPTER(ticket)
+
+static void free_lock(void *l)
+{
+	free(l);
+}
+
+static uintptr_t ticket_arrivals(void *l)
+{
+	/* relaxed: observation only; the test's order check is made under
+	 * the lock itself. */
+	return atomic_load_explicit(&((usync_ticket_t *)l)->next_ticket,
+				    memory_order_relaxed);
+}
+
+static int anderson_create(const lock_api_t *api, void **out, unsigned max)
+{
+	(void)api;
+	usync_anderson_t *l = (usync_anderson_t *)alloc_lock(sizeof(*l));
+	int err = usync_anderson_init(l, max);
+	if (err) {
+		free(l);
+		return err;
+	}
+	*out = l;
+	return 0;
+}
+static void anderson_destroy_(void *l)
+{
+	usync_anderson_destroy((usync_anderson_t *)l);
+	free(l);
+}
+static void anderson_lock_(void *l, pctx_t *c)
+{
+	usync_anderson_lock((usync_anderson_t *)l, &c->slot);
+}
+static bool anderson_trylock_(void *l, pctx_t *c)
+{
+	return usync_anderson_trylock((usync_anderson_t *)l, &c->slot);
+}
+static void anderson_unlock_(void *l, pctx_t *c)
+{
+	usync_anderson_unlock((usync_anderson_t *)l, c->slot);
+}
+static uintptr_t anderson_arrivals(void *l)
+{
+	/* relaxed: observation only. */
+	return atomic_load_explicit(&((usync_anderson_t *)l)->next_slot,
+				    memory_order_relaxed);
+}
+
+static int mcs_create(const lock_api_t *api, void **out, unsigned max)
+{
+	(void)api;
+	(void)max;
+	usync_mcs_t *l = (usync_mcs_t *)alloc_lock(sizeof(*l));
+	usync_mcs_init(l);
+	*out = l;
+	return 0;
+}
+static void mcs_lock_(void *l, pctx_t *c)
+{
+	usync_mcs_lock((usync_mcs_t *)l, &c->mcs);
+}
+static bool mcs_trylock_(void *l, pctx_t *c)
+{
+	return usync_mcs_trylock((usync_mcs_t *)l, &c->mcs);
+}
+static void mcs_unlock_(void *l, pctx_t *c)
+{
+	usync_mcs_unlock((usync_mcs_t *)l, &c->mcs);
+}
+static uintptr_t mcs_arrivals(void *l)
+{
+	/* relaxed: observation only. */
+	return (uintptr_t)atomic_load_explicit(&((usync_mcs_t *)l)->tail,
+					       memory_order_relaxed);
+}
+
+static int clh_create(const lock_api_t *api, void **out, unsigned max)
+{
+	(void)api;
+	usync_clh_t *l = (usync_clh_t *)alloc_lock(sizeof(*l));
+	int err = usync_clh_init(l, max);
+	if (err) {
+		free(l);
+		return err;
+	}
+	*out = l;
+	return 0;
+}
+static void clh_destroy_(void *l)
+{
+	usync_clh_destroy((usync_clh_t *)l);
+	free(l);
+}
+static int clh_ctx_init_(void *l, pctx_t *c)
+{
+	return usync_clh_ctx_init((usync_clh_t *)l, &c->clh);
+}
+static void clh_ctx_fini_(void *l, pctx_t *c)
+{
+	usync_clh_ctx_destroy((usync_clh_t *)l, &c->clh);
+}
+static void clh_lock_(void *l, pctx_t *c)
+{
+	usync_clh_lock((usync_clh_t *)l, &c->clh);
+}
+static bool clh_trylock_(void *l, pctx_t *c)
+{
+	return usync_clh_trylock((usync_clh_t *)l, &c->clh);
+}
+static void clh_unlock_(void *l, pctx_t *c)
+{
+	usync_clh_unlock((usync_clh_t *)l, &c->clh);
+}
+static uintptr_t clh_arrivals(void *l)
+{
+	/* relaxed: observation only. */
+	return (uintptr_t)atomic_load_explicit(&((usync_clh_t *)l)->tail,
+					       memory_order_relaxed);
+}
+
+static const lock_api_t per_algorithm[] = {
+	{ "tas", false, tas_create, free_lock, NULL, NULL, tas_lock_,
+	  tas_trylock_, tas_unlock_, NULL, tas_policy_ },
+	{ "ttas", false, ttas_create, free_lock, NULL, NULL, ttas_lock_,
+	  ttas_trylock_, ttas_unlock_, NULL, ttas_policy_ },
+	{ "backoff", false, backoff_create, free_lock, NULL, NULL,
+	  backoff_lock_, backoff_trylock_, backoff_unlock_, NULL,
+	  backoff_policy_ },
+	{ "ticket", true, ticket_create, free_lock, NULL, NULL, ticket_lock_,
+	  ticket_trylock_, ticket_unlock_, ticket_arrivals, ticket_policy_ },
+	{ "anderson", true, anderson_create, anderson_destroy_, NULL, NULL,
+	  anderson_lock_, anderson_trylock_, anderson_unlock_,
+	  anderson_arrivals, anderson_policy_ },
+	{ "mcs", true, mcs_create, free_lock, NULL, NULL, mcs_lock_,
+	  mcs_trylock_, mcs_unlock_, mcs_arrivals, mcs_policy_ },
+	{ "clh", true, clh_create, clh_destroy_, clh_ctx_init_, clh_ctx_fini_,
+	  clh_lock_, clh_trylock_, clh_unlock_, clh_arrivals, clh_policy_ },
+};
+#define N_PER (sizeof(per_algorithm) / sizeof(per_algorithm[0]))
+
+/* The generic API: one adapter, the algorithm chosen by name. */
+static int generic_create(const lock_api_t *api, void **out, unsigned max)
+{
+	usync_lock_t *l = NULL;
+	int err = usync_lock_create(&l, api->name, max);
+	if (err == 0)
+		*out = l;
+	return err;
+}
+static void generic_destroy(void *l)
+{
+	usync_lock_destroy((usync_lock_t *)l);
+}
+static void generic_lock(void *l, pctx_t *c)
+{
+	usync_lock_acquire((usync_lock_t *)l, &c->generic);
+}
+static bool generic_trylock(void *l, pctx_t *c)
+{
+	return usync_lock_try_acquire((usync_lock_t *)l, &c->generic);
+}
+static void generic_unlock(void *l, pctx_t *c)
+{
+	usync_lock_release((usync_lock_t *)l, &c->generic);
+}
+static int generic_policy(void *l, usync_wait_policy_t p)
+{
+	return usync_lock_set_policy((usync_lock_t *)l, p);
+}
+
+/* White box: the generic lock's arrival word, by algorithm. */
+static uintptr_t generic_arrivals(void *l)
+{
+	usync_lock_t *lock = (usync_lock_t *)l;
+	const char *name = usync_lock_name(lock);
+	if (strcmp(name, "ticket") == 0)
+		return ticket_arrivals(&lock->state.ticket);
+	if (strcmp(name, "anderson") == 0)
+		return anderson_arrivals(&lock->state.anderson);
+	if (strcmp(name, "mcs") == 0)
+		return mcs_arrivals(&lock->state.mcs);
+	if (strcmp(name, "clh") == 0)
+		return clh_arrivals(&lock->state.clh);
+	return 0;
+}
+
+static bool is_fifo(const char *name)
+{
+	return strcmp(name, "ticket") == 0 || strcmp(name, "anderson") == 0 ||
+	       strcmp(name, "mcs") == 0 || strcmp(name, "clh") == 0;
+}
+
+/* Fills `out` with both APIs of every algorithm; returns the count. */
+static size_t all_apis(lock_api_t *out, size_t cap)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < N_PER && n < cap; i++)
+		out[n++] = per_algorithm[i];
+	for (const char *const *name = usync_lock_algorithms();
+	     *name != NULL && n < cap; name++) {
+		lock_api_t g = { *name,		  is_fifo(*name), generic_create,
+				 generic_destroy, NULL,		  NULL,
+				 generic_lock,	  generic_trylock,
+				 generic_unlock,  generic_arrivals,
+				 generic_policy };
+		out[n++] = g;
+	}
+	return n;
+}
+
+static const char *api_kind(const lock_api_t *api)
+{
+	return api->create == generic_create ? "generic" : "per-algorithm";
+}
+
+/* ----------------------------------------------------- mutual exclusion */
+
+typedef struct shared_state {
+	const lock_api_t *api;
+	void *lock;
+	unsigned iterations;
+	/* The protected data: plain, non-atomic words, updated with a
+	 * read-delay-write so that a broken lock loses updates. */
+	USYNC_ALIGNED unsigned long counter;
+	unsigned long shadow;
+	/* Owner check, atomically (relaxed: the check itself must not be a
+	 * data race; a correct lock orders it anyway). */
+	USYNC_ALIGNED _Atomic(unsigned) owner;
+	_Atomic(unsigned) violations;
+	_Atomic(unsigned) ctx_failures;
+	_Atomic(unsigned) go;
+} shared_state_t;
+
+typedef struct worker {
+	USYNC_ALIGNED shared_state_t *shared;
+	unsigned id;
+	unsigned long acquired;
+	unsigned long by_trylock;
+	pthread_t thread;
+} worker_t;
+
+static void critical_section(shared_state_t *s, unsigned me)
+{
+	/* relaxed: a diagnostic; exclusion itself is what is tested. */
+	unsigned prev = atomic_exchange_explicit(&s->owner, me,
+						 memory_order_relaxed);
+	if (prev != 0)
+		atomic_fetch_add_explicit(&s->violations, 1,
+					  memory_order_relaxed);
+	unsigned long v = s->counter;
+	for (int i = 0; i < 8; i++)
+		usync_cpu_relax();
+	s->counter = v + 1;
+	s->shadow = s->shadow * 31 + me;
+	/* relaxed: as above. */
+	prev = atomic_exchange_explicit(&s->owner, 0, memory_order_relaxed);
+	if (prev != me)
+		atomic_fetch_add_explicit(&s->violations, 1,
+					  memory_order_relaxed);
+}
+
+static void *exclusion_worker(void *arg)
+{
+	worker_t *w = (worker_t *)arg;
+	shared_state_t *s = w->shared;
+	pctx_t *ctx = (pctx_t *)aligned_alloc(USYNC_CACHELINE, sizeof(*ctx));
+	if (ctx == NULL || (s->api->ctx_init && s->api->ctx_init(s->lock, ctx))) {
+		atomic_fetch_add_explicit(&s->ctx_failures, 1,
+					  memory_order_relaxed);
+		free(ctx);
+		return NULL;
+	}
+	unsigned seed = w->id * 2654435761u + 1;
+	/* acquire: pairs with the main thread's release of `go`, so all
+	 * workers start together (more contention). */
+	while (!atomic_load_explicit(&s->go, memory_order_acquire))
+		sched_yield();
+	for (unsigned i = 0; i < s->iterations; i++) {
+		seed = seed * 1103515245u + 12345u;
+		if ((seed >> 16) % 4 == 0) {
+			/* A quarter by trylock, retried: mixes both entry
+			 * paths on the same lock. */
+			unsigned tries = 0;
+			while (!s->api->trylock(s->lock, ctx)) {
+				if (++tries % 64 == 0)
+					sched_yield();
+				else
+					usync_cpu_relax();
+			}
+			w->by_trylock++;
+		} else {
+			s->api->lock(s->lock, ctx);
+		}
+		critical_section(s, w->id + 1);
+		w->acquired++;
+		s->api->unlock(s->lock, ctx);
+	}
+	if (s->api->ctx_fini)
+		s->api->ctx_fini(s->lock, ctx);
+	free(ctx);
+	return NULL;
+}
+
+static const char *policy_name(usync_wait_policy_t p)
+{
+	return p == USYNC_WAIT_SPIN ? "spin" : p == USYNC_WAIT_YIELD ? "yield" : "park";
+}
+
+static void run_exclusion(const lock_api_t *api, unsigned nthreads,
+			  usync_wait_policy_t policy)
+{
+	shared_state_t *s = (shared_state_t *)alloc_lock(sizeof(*s));
+	memset(s, 0, sizeof(*s));
+	s->api = api;
+	/* Fewer per thread when oversubscribed: every queue handoff may need
+	 * a context switch there. */
+	s->iterations = scaled(nthreads <= 2 ? 20000 : 40000 / nthreads);
+	assert_int_equal(api->create(api, &s->lock, nthreads), 0);
+	assert_int_equal(api->set_policy(s->lock, policy), 0);
+	worker_t workers[MAX_THREADS];
+	memset(workers, 0, sizeof(workers));
+	for (unsigned t = 0; t < nthreads; t++) {
+		workers[t].shared = s;
+		workers[t].id = t;
+		assert_int_equal(pthread_create(&workers[t].thread, NULL,
+						exclusion_worker, &workers[t]),
+				 0);
+	}
+	/* release: pairs with the workers' acquire load of `go`. */
+	atomic_store_explicit(&s->go, 1, memory_order_release);
+	unsigned long total = 0, tries = 0;
+	for (unsigned t = 0; t < nthreads; t++) {
+		assert_int_equal(pthread_join(workers[t].thread, NULL), 0);
+		total += workers[t].acquired;
+		tries += workers[t].by_trylock;
+	}
+	if (s->counter != total ||
+	    atomic_load_explicit(&s->violations, memory_order_relaxed) != 0)
+		print_error("%s (%s, %s) at %u threads: counter %lu of %lu, "
+			    "%u violations\n",
+			    api->name, api_kind(api), policy_name(policy),
+			    nthreads, s->counter,
+			    total,
+			    atomic_load_explicit(&s->violations,
+						 memory_order_relaxed));
+	assert_int_equal(atomic_load_explicit(&s->ctx_failures,
+					      memory_order_relaxed),
+			 0);
+	assert_int_equal(total, (unsigned long)nthreads * s->iterations);
+	assert_int_equal(s->counter, total);
+	assert_int_equal(atomic_load_explicit(&s->violations,
+					      memory_order_relaxed),
+			 0);
+	assert_true(tries > 0);
+	api->destroy(s->lock);
+	free(s);
+}
+
+static void test_exclusion(void **state)
+{
+	(void)state;
+	lock_api_t apis[32];
+	size_t n = all_apis(apis, 32);
+	assert_int_equal(n, 2 * N_PER);
+	static const unsigned counts[] = { 1, 2, 4, 8 };
+	for (size_t a = 0; a < n; a++)
+		for (size_t c = 0; c < sizeof(counts) / sizeof(counts[0]); c++) {
+			run_exclusion(&apis[a], counts[c], USYNC_WAIT_YIELD);
+			run_exclusion(&apis[a], counts[c], USYNC_WAIT_PARK);
+			/* Pure spinning is for threads <= cores (2 here). */
+			if (counts[c] <= 2)
+				run_exclusion(&apis[a], counts[c],
+					      USYNC_WAIT_SPIN);
+		}
+}
+
+/* The pure-spin policy, at threads <= cores (it is meant for that). */
+static void *spin_policy_worker(void *arg)
+{
+	usync_mcs_t *lock = (usync_mcs_t *)((void **)arg)[0];
+	unsigned long *counter = (unsigned long *)((void **)arg)[1];
+	unsigned n = *(unsigned *)((void **)arg)[2];
+	usync_mcs_node_t node;
+	for (unsigned i = 0; i < n; i++) {
+		usync_mcs_lock(lock, &node);
+		++*counter;
+		usync_mcs_unlock(lock, &node);
+	}
+	return NULL;
+}
+
+static void test_spin_policy(void **state)
+{
+	(void)state;
+	usync_mcs_t lock;
+	usync_mcs_init(&lock);
+	assert_int_equal(usync_mcs_set_policy(&lock, USYNC_WAIT_SPIN), 0);
+	unsigned long counter = 0;
+	unsigned n = scaled(50000);
+	void *args[3] = { &lock, &counter, &n };
+	pthread_t t[2];
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(pthread_create(&t[i], NULL,
+						spin_policy_worker, args),
+				 0);
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(pthread_join(t[i], NULL), 0);
+	assert_int_equal(counter, 2ul * n);
+}
+
+/* ----------------------------------------------------------------- FIFO */
+
+typedef struct fifo_state {
+	const lock_api_t *api;
+	void *lock;
+	unsigned order[MAX_THREADS]; /* written under the lock */
+	unsigned served;             /* written under the lock */
+	_Atomic(unsigned) ready;
+	_Atomic(unsigned) ctx_failures;
+} fifo_state_t;
+
+typedef struct fifo_arg {
+	fifo_state_t *f;
+	unsigned id;
+	pthread_t thread;
+} fifo_arg_t;
+
+static void *fifo_waiter(void *arg)
+{
+	fifo_arg_t *a = (fifo_arg_t *)arg;
+	fifo_state_t *f = a->f;
+	pctx_t *ctx = (pctx_t *)aligned_alloc(USYNC_CACHELINE, sizeof(*ctx));
+	if (ctx == NULL || (f->api->ctx_init && f->api->ctx_init(f->lock, ctx))) {
+		atomic_fetch_add_explicit(&f->ctx_failures, 1,
+					  memory_order_relaxed);
+		free(ctx);
+		return NULL;
+	}
+	f->api->lock(f->lock, ctx);
+	f->order[f->served++] = a->id;
+	f->api->unlock(f->lock, ctx);
+	if (f->api->ctx_fini)
+		f->api->ctx_fini(f->lock, ctx);
+	free(ctx);
+	return NULL;
+}
+
+static void run_fifo(const lock_api_t *api, unsigned nwaiters,
+		     usync_wait_policy_t policy)
+{
+	fifo_state_t f;
+	memset(&f, 0, sizeof(f));
+	f.api = api;
+	assert_int_equal(api->create(api, &f.lock, nwaiters + 1), 0);
+	assert_int_equal(api->set_policy(f.lock, policy), 0);
+	pctx_t *holder = (pctx_t *)aligned_alloc(USYNC_CACHELINE,
+						 sizeof(*holder));
+	assert_non_null(holder);
+	if (api->ctx_init)
+		assert_int_equal(api->ctx_init(f.lock, holder), 0);
+	api->lock(f.lock, holder);
+
+	fifo_arg_t args[MAX_THREADS];
+	for (unsigned k = 0; k < nwaiters; k++) {
+		uintptr_t before = api->arrivals(f.lock);
+		args[k].f = &f;
+		args[k].id = k;
+		assert_int_equal(pthread_create(&args[k].thread, NULL,
+						fifo_waiter, &args[k]),
+				 0);
+		/* Serialise arrivals: the next waiter starts only once this
+		 * one has taken its place in the queue. */
+		while (api->arrivals(f.lock) == before)
+			sched_yield();
+	}
+	api->unlock(f.lock, holder);
+	for (unsigned k = 0; k < nwaiters; k++)
+		assert_int_equal(pthread_join(args[k].thread, NULL), 0);
+	assert_int_equal(atomic_load_explicit(&f.ctx_failures,
+					      memory_order_relaxed),
+			 0);
+	assert_int_equal(f.served, nwaiters);
+	for (unsigned k = 0; k < nwaiters; k++) {
+		if (f.order[k] != k)
+			print_error("%s (%s): position %u served waiter %u\n",
+				    api->name, api_kind(api), k, f.order[k]);
+		assert_int_equal(f.order[k], k);
+	}
+	if (api->ctx_fini)
+		api->ctx_fini(f.lock, holder);
+	free(holder);
+	api->destroy(f.lock);
+}
+
+static void test_fifo(void **state)
+{
+	(void)state;
+	lock_api_t apis[32];
+	size_t n = all_apis(apis, 32);
+	size_t tested = 0;
+	for (size_t a = 0; a < n; a++) {
+		if (!apis[a].fifo)
+			continue;
+		for (int round = 0; round < 10; round++) {
+			run_fifo(&apis[a], MAX_THREADS - 1, USYNC_WAIT_YIELD);
+			/* Parked waiters must be woken in order too. */
+			run_fifo(&apis[a], MAX_THREADS - 1, USYNC_WAIT_PARK);
+		}
+		tested++;
+	}
+	assert_int_equal(tested, 8); /* 4 FIFO locks x 2 APIs */
+}
+
+/* -------------------------------------------------------------- trylock */
+
+typedef struct holder_state {
+	const lock_api_t *api;
+	void *lock;
+	pctx_t *ctx;
+	_Atomic(unsigned) phase; /* 1: holding, 2: main says release */
+} holder_state_t;
+
+static void *holder_thread(void *arg)
+{
+	holder_state_t *h = (holder_state_t *)arg;
+	h->api->lock(h->lock, h->ctx);
+	/* release/acquire: the phase handshake with the main thread. */
+	atomic_store_explicit(&h->phase, 1, memory_order_release);
+	while (atomic_load_explicit(&h->phase, memory_order_acquire) != 2)
+		sched_yield();
+	h->api->unlock(h->lock, h->ctx);
+	return NULL;
+}
+
+static void test_trylock(void **state)
+{
+	(void)state;
+	lock_api_t apis[32];
+	size_t n = all_apis(apis, 32);
+	for (size_t a = 0; a < 2 * n; a++) {
+		const lock_api_t *api = &apis[a % n];
+		void *lock;
+		assert_int_equal(api->create(api, &lock, 4), 0);
+		assert_int_equal(api->set_policy(lock, a < n ? USYNC_WAIT_YIELD
+							    : USYNC_WAIT_PARK),
+				 0);
+		pctx_t *mine = (pctx_t *)aligned_alloc(USYNC_CACHELINE,
+						       2 * sizeof(*mine));
+		assert_non_null(mine);
+		pctx_t *theirs = mine + 1;
+		if (api->ctx_init) {
+			assert_int_equal(api->ctx_init(lock, mine), 0);
+			assert_int_equal(api->ctx_init(lock, theirs), 0);
+		}
+		/* Free: succeeds; held by us: a second trylock fails. */
+		assert_true(api->trylock(lock, mine));
+		pctx_t *again = (pctx_t *)aligned_alloc(USYNC_CACHELINE,
+							sizeof(*again));
+		assert_non_null(again);
+		if (api->ctx_init)
+			assert_int_equal(api->ctx_init(lock, again), 0);
+		assert_false(api->trylock(lock, again));
+		api->unlock(lock, mine);
+
+		/* Held by another thread: fails at once, every time. */
+		holder_state_t h = { api, lock, theirs, 0 };
+		pthread_t t;
+		assert_int_equal(pthread_create(&t, NULL, holder_thread, &h),
+				 0);
+		while (atomic_load_explicit(&h.phase, memory_order_acquire) != 1)
+			sched_yield();
+		for (int i = 0; i < 1000; i++)
+			assert_false(api->trylock(lock, mine));
+		atomic_store_explicit(&h.phase, 2, memory_order_release);
+		assert_int_equal(pthread_join(t, NULL), 0);
+
+		/* Free again: succeeds, and lock/unlock still work. */
+		assert_true(api->trylock(lock, mine));
+		api->unlock(lock, mine);
+		api->lock(lock, mine);
+		api->unlock(lock, mine);
+		if (api->ctx_fini) {
+			api->ctx_fini(lock, again);
+			api->ctx_fini(lock, mine);
+			api->ctx_fini(lock, theirs);
+		}
+		free(again);
+		free(mine);
+		api->destroy(lock);
+	}
+}
+
+/* One thread holding every lock at once, each with its own context. */
+static void test_nested(void **state)
+{
+	(void)state;
+	const char *const *names = usync_lock_algorithms();
+	usync_lock_t *locks[16];
+	usync_lock_ctx_t *ctxs = (usync_lock_ctx_t *)aligned_alloc(
+		USYNC_CACHELINE, 16 * sizeof(usync_lock_ctx_t));
+	assert_non_null(ctxs);
+	size_t n = 0;
+	for (; names[n] != NULL; n++) {
+		assert_true(n < 16);
+		assert_int_equal(usync_lock_create(&locks[n], names[n], 2), 0);
+		assert_string_equal(usync_lock_name(locks[n]), names[n]);
+	}
+	for (size_t i = 0; i < n; i++)
+		usync_lock_acquire(locks[i], &ctxs[i]);
+	for (size_t i = 0; i < n; i++) {
+		usync_lock_ctx_t other;
+		assert_false(usync_lock_try_acquire(locks[i], &other));
+	}
+	for (size_t i = n; i-- > 0;)
+		usync_lock_release(locks[i], &ctxs[i]);
+	for (size_t i = 0; i < n; i++) {
+		assert_true(usync_lock_try_acquire(locks[i], &ctxs[i]));
+		usync_lock_release(locks[i], &ctxs[i]);
+		usync_lock_destroy(locks[i]);
+	}
+	free(ctxs);
+}
+
+/* ------------------------------------------------------ CLH abandonment */
+
+typedef struct clh_waiter {
+	usync_clh_t *lock;
+	usync_clh_ctx_t ctx;
+	_Atomic(unsigned) acquired;
+} clh_waiter_t;
+
+static void *clh_waiter_thread(void *arg)
+{
+	clh_waiter_t *w = (clh_waiter_t *)arg;
+	usync_clh_lock(w->lock, &w->ctx);
+	/* release: pairs with the main thread's acquire poll. */
+	atomic_store_explicit(&w->acquired, 1, memory_order_release);
+	usync_clh_unlock(w->lock, &w->ctx);
+	return NULL;
+}
+
+/*
+ * Drive the path a trylock takes when it loses the ABA race on the tail:
+ * its CAS succeeds behind a node that is WAITING.  We build that state by
+ * hand (holder H; our node swapped in behind H's), then let the library
+ * resolve it: the trylock must fail and abandon, a later waiter must pass the
+ * abandoned node, wait for H and acquire, and every node must return to the
+ * pool.
+ */
+static void test_clh_abandon(void **state)
+{
+	(void)state;
+	usync_clh_t lock;
+	assert_int_equal(usync_clh_init(&lock, 3), 0);
+	usync_clh_ctx_t holder, trier;
+	assert_int_equal(usync_clh_ctx_init(&lock, &holder), 0);
+	assert_int_equal(usync_clh_ctx_init(&lock, &trier), 0);
+	usync_clh_lock(&lock, &holder);
+
+	usync_clh_node_t *held = atomic_load_explicit(&lock.tail,
+						      memory_order_relaxed);
+	usync_clh_node_t *mine = trier.node;
+	/* relaxed (test set-up in one thread): the same stores the trylock
+	 * makes before its CAS. */
+	atomic_store_explicit(&mine->state, USYNC_CLH_WAITING,
+			      memory_order_relaxed);
+	usync_clh_node_t *expected = held;
+	assert_true(atomic_compare_exchange_strong_explicit(
+		&lock.tail, &expected, mine, memory_order_acq_rel,
+		memory_order_relaxed));
+	assert_false(usync_clh_trylock_queued(&lock, &trier, held));
+	assert_ptr_not_equal(trier.node, mine); /* got a fresh node */
+	assert_int_equal(atomic_load_explicit(&mine->state,
+					      memory_order_relaxed),
+			 USYNC_CLH_REDIRECT +
+				 (uint32_t)(held - lock.nodes)); /* to H */
+
+	/* A plain trylock now fails too: the chain ends in a held node. */
+	assert_false(usync_clh_trylock(&lock, &trier));
+
+	clh_waiter_t w = { &lock, { NULL, NULL }, 0 };
+	assert_int_equal(usync_clh_ctx_init(&lock, &w.ctx), 0);
+	pthread_t t;
+	assert_int_equal(pthread_create(&t, NULL, clh_waiter_thread, &w), 0);
+	/* The waiter enqueues behind the abandoned node and must not get the
+	 * lock while H holds it. */
+	while (atomic_load_explicit(&lock.tail, memory_order_relaxed) == mine)
+		sched_yield();
+	for (int i = 0; i < 50; i++) {
+		assert_int_equal(atomic_load_explicit(&w.acquired,
+						      memory_order_acquire),
+				 0);
+		sched_yield();
+	}
+	usync_clh_unlock(&lock, &holder);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	assert_int_equal(atomic_load_explicit(&w.acquired,
+					      memory_order_acquire),
+			 1);
+
+	/* The lock is free again, through the trylock. */
+	assert_true(usync_clh_trylock(&lock, &trier));
+	usync_clh_unlock(&lock, &trier);
+
+	/* Every node is back: with the three contexts returned, all
+	 * 2 * 3 + 1 - 1 non-front nodes can be handed out again. */
+	usync_clh_ctx_destroy(&lock, &holder);
+	usync_clh_ctx_destroy(&lock, &trier);
+	usync_clh_ctx_destroy(&lock, &w.ctx);
+	usync_clh_ctx_t all[7];
+	unsigned got = 0;
+	while (got < 7 && usync_clh_ctx_init(&lock, &all[got]) == 0)
+		got++;
+	assert_int_equal(got, 6);
+	usync_clh_destroy(&lock);
+}
+
+/* ------------------------------------------------------------ bad input */
+
+static void test_bad_input(void **state)
+{
+	(void)state;
+	usync_lock_t *sentinel = (usync_lock_t *)(uintptr_t)0x5a5a;
+	usync_lock_t *out = sentinel;
+	assert_int_equal(usync_lock_create(NULL, "mcs", 4), EINVAL);
+	assert_int_equal(usync_lock_create(&out, NULL, 4), EINVAL);
+	assert_ptr_equal(out, sentinel);
+	assert_int_equal(usync_lock_create(&out, "no-such-lock", 4), EINVAL);
+	assert_ptr_equal(out, sentinel);
+	assert_int_equal(usync_lock_create(&out, "", 4), EINVAL);
+	assert_int_equal(usync_lock_create(&out, "MCS", 4), EINVAL);
+	assert_ptr_equal(out, sentinel);
+	for (const char *const *n = usync_lock_algorithms(); *n; n++) {
+		assert_int_equal(usync_lock_create(&out, *n, 0), EINVAL);
+		assert_ptr_equal(out, sentinel);
+	}
+	/* Too large for the array / pool locks. */
+	assert_int_equal(usync_lock_create(&out, "anderson", 0xffffffffu),
+			 EINVAL);
+	assert_int_equal(usync_lock_create(&out, "clh", 0xffffffffu), EINVAL);
+	assert_ptr_equal(out, sentinel);
+	usync_lock_destroy(NULL);
+
+	/* The list is exactly the seven names, NULL-terminated. */
+	static const char *const expected[] = { "tas",	    "ttas", "backoff",
+						"ticket",   "anderson",
+						"mcs",	    "clh" };
+	const char *const *names = usync_lock_algorithms();
+	for (size_t i = 0; i < 7; i++)
+		assert_string_equal(names[i], expected[i]);
+	assert_null(names[7]);
+
+	usync_anderson_t anderson;
+	assert_int_equal(usync_anderson_init(&anderson, 0), EINVAL);
+	assert_int_equal(usync_anderson_init(NULL, 4), EINVAL);
+	usync_anderson_destroy(NULL);
+	assert_int_equal(usync_anderson_init(&anderson, 3), 0);
+	assert_int_equal(anderson.mask, 3u); /* rounded up to 4 slots */
+	usync_anderson_destroy(&anderson);
+
+	usync_clh_t clh;
+	usync_clh_ctx_t c1, c2, c3;
+	assert_int_equal(usync_clh_init(&clh, 0), EINVAL);
+	assert_int_equal(usync_clh_init(NULL, 1), EINVAL);
+	usync_clh_destroy(NULL);
+	assert_int_equal(usync_clh_init(&clh, 1), 0); /* 3 nodes */
+	assert_int_equal(usync_clh_ctx_init(&clh, &c1), 0);
+	assert_int_equal(usync_clh_ctx_init(&clh, &c2), 0);
+	assert_int_equal(usync_clh_ctx_init(&clh, &c3), EAGAIN);
+	assert_int_equal(usync_clh_ctx_init(NULL, &c3), EINVAL);
+	usync_clh_ctx_destroy(&clh, &c2);
+	usync_clh_ctx_destroy(&clh, &c1);
+	usync_clh_destroy(&clh);
+
+	usync_tas_t tas = USYNC_TAS_INITIALIZER;
+	assert_int_equal(usync_tas_set_policy(&tas, (usync_wait_policy_t)7),
+			 EINVAL);
+	assert_int_equal(usync_tas_set_policy(&tas, USYNC_WAIT_SPIN), 0);
+	usync_backoff_t backoff = USYNC_BACKOFF_INITIALIZER;
+	assert_int_equal(usync_backoff_tune(&backoff, 0, 8), EINVAL);
+	assert_int_equal(usync_backoff_tune(&backoff, 16, 8), EINVAL);
+	assert_int_equal(usync_backoff_tune(&backoff, 4, 64), 0);
+	usync_mcs_t mcs = USYNC_MCS_INITIALIZER;
+	assert_int_equal(usync_mcs_set_policy(&mcs, (usync_wait_policy_t)-1),
+			 EINVAL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_bad_input),
+		cmocka_unit_test(test_trylock),
+		cmocka_unit_test(test_nested),
+		cmocka_unit_test(test_clh_abandon),
+		cmocka_unit_test(test_fifo),
+		cmocka_unit_test(test_spin_policy),
+		cmocka_unit_test(test_exclusion),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,286 @@
+/*
+ * tests/test_misuse.c - the misuse checks (-Ddebug_checks, on in debug
+ * builds) fire with a clear message, and release builds carry none of them.
+ *
+ * With checks on: each misuse runs in a forked child, whose stderr is
+ * captured; the child must die of SIGABRT having printed the expected
+ * "usync: <function>: <what>" line (death tests).  With checks off: the
+ * objects have their minimal layout (no debug fields) and the check macro
+ * compiles to nothing; tests/check_symbols.sh verifies that no object of
+ * libusync.a then references usync_misuse.
+ */
+#define _GNU_SOURCE
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <usync/usync.h>
+
+#if USYNC_DEBUG_CHECKS
+
+/* Runs misuse() in a child; asserts it aborts printing `message`. */
+static void expect_death(void (*misuse)(void), const char *message)
+{
+	int fds[2];
+	assert_int_equal(pipe(fds), 0);
+	fflush(NULL);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		dup2(fds[1], STDERR_FILENO);
+		close(fds[0]);
+		misuse();
+		_exit(0); /* not reached if the check fired */
+	}
+	close(fds[1]);
+	char out[4096];
+	size_t len = 0;
+	ssize_t got;
+	while ((got = read(fds[0], out + len, sizeof(out) - 1 - len)) > 0)
+		len += (size_t)got;
+	out[len] = '\0';
+	close(fds[0]);
+	int status = 0;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	if (!(WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT) ||
+	    strstr(out, message) == NULL)
+		print_error("expected abort with \"%s\", got status %#x and "
+			    "stderr:\n%s\n",
+			    message, status, out);
+	assert_true(WIFSIGNALED(status));
+	assert_int_equal(WTERMSIG(status), SIGABRT);
+	assert_non_null(strstr(out, message));
+	assert_non_null(strstr(out, "usync: "));
+}
+
+static void tas_unlock_free(void)
+{
+	usync_tas_t l = USYNC_TAS_INITIALIZER;
+	usync_tas_unlock(&l);
+}
+static void ttas_unlock_free(void)
+{
+	usync_ttas_t l = USYNC_TTAS_INITIALIZER;
+	usync_ttas_unlock(&l);
+}
+static void backoff_unlock_free(void)
+{
+	usync_backoff_t l = USYNC_BACKOFF_INITIALIZER;
+	usync_backoff_unlock(&l);
+}
+static void ticket_unlock_free(void)
+{
+	usync_ticket_t l = USYNC_TICKET_INITIALIZER;
+	usync_ticket_unlock(&l);
+}
+static void ticket_unlock_twice(void)
+{
+	usync_ticket_t l = USYNC_TICKET_INITIALIZER;
+	usync_ticket_lock(&l);
+	usync_ticket_unlock(&l);
+	usync_ticket_unlock(&l);
+}
+
+static void anderson_unlock_free(void)
+{
+	usync_anderson_t l;
+	if (usync_anderson_init(&l, 4) == 0)
+		usync_anderson_unlock(&l, 0);
+}
+static void anderson_wrong_slot(void)
+{
+	usync_anderson_t l;
+	unsigned slot;
+	if (usync_anderson_init(&l, 4) != 0)
+		return;
+	usync_anderson_lock(&l, &slot);
+	usync_anderson_unlock(&l, slot + 1);
+}
+static void anderson_over_capacity(void)
+{
+	/* Capacity 1: a second contender (here the holder itself asking
+	 * again) would share the holder's slot. */
+	usync_anderson_t l;
+	unsigned slot, again;
+	if (usync_anderson_init(&l, 1) != 0)
+		return;
+	usync_anderson_lock(&l, &slot);
+	usync_anderson_lock(&l, &again);
+}
+
+static void mcs_wrong_node(void)
+{
+	usync_mcs_t l = USYNC_MCS_INITIALIZER;
+	usync_mcs_node_t mine, other;
+	usync_mcs_lock(&l, &mine);
+	usync_mcs_unlock(&l, &other);
+}
+static void mcs_relock_same_node(void)
+{
+	usync_mcs_t l = USYNC_MCS_INITIALIZER;
+	usync_mcs_node_t node;
+	usync_mcs_lock(&l, &node);
+	usync_mcs_lock(&l, &node);
+}
+static void mcs_node_in_two_locks(void)
+{
+	usync_mcs_t a = USYNC_MCS_INITIALIZER, b = USYNC_MCS_INITIALIZER;
+	usync_mcs_node_t node;
+	usync_mcs_lock(&a, &node);
+	usync_mcs_lock(&b, &node);
+}
+static void mcs_unlock_free(void)
+{
+	usync_mcs_t l = USYNC_MCS_INITIALIZER;
+	usync_mcs_node_t node;
+	usync_mcs_unlock(&l, &node);
+}
+
+static void clh_uninitialised_ctx(void)
+{
+	usync_clh_t l;
+	usync_clh_ctx_t ctx = { NULL, NULL };
+	if (usync_clh_init(&l, 2) == 0)
+		usync_clh_lock(&l, &ctx);
+}
+static void clh_relock_same_ctx(void)
+{
+	usync_clh_t l;
+	usync_clh_ctx_t ctx;
+	if (usync_clh_init(&l, 2) != 0 || usync_clh_ctx_init(&l, &ctx) != 0)
+		return;
+	usync_clh_lock(&l, &ctx);
+	usync_clh_trylock(&l, &ctx);
+}
+static void clh_wrong_ctx(void)
+{
+	usync_clh_t l;
+	usync_clh_ctx_t mine, other;
+	if (usync_clh_init(&l, 2) != 0 || usync_clh_ctx_init(&l, &mine) != 0 ||
+	    usync_clh_ctx_init(&l, &other) != 0)
+		return;
+	usync_clh_lock(&l, &mine);
+	usync_clh_unlock(&l, &other);
+}
+
+static void generic_wrong_ctx(void)
+{
+	usync_lock_t *l;
+	usync_lock_ctx_t mine, other;
+	if (usync_lock_create(&l, "mcs", 2) != 0)
+		return;
+	usync_lock_acquire(l, &mine);
+	usync_lock_release(l, &other);
+}
+static void generic_unlock_free(void)
+{
+	usync_lock_t *l;
+	usync_lock_ctx_t ctx;
+	if (usync_lock_create(&l, "ticket", 2) != 0)
+		return;
+	usync_lock_release(l, &ctx);
+}
+
+static void test_lock_misuse_aborts(void **state)
+{
+	(void)state;
+	const char *not_held = "unlock of a lock that is not held";
+	expect_death(tas_unlock_free, not_held);
+	expect_death(ttas_unlock_free, not_held);
+	expect_death(backoff_unlock_free, not_held);
+	expect_death(ticket_unlock_free, not_held);
+	expect_death(ticket_unlock_twice, not_held);
+	expect_death(anderson_unlock_free, not_held);
+	expect_death(anderson_wrong_slot,
+		     "unlock with a slot that does not hold the lock");
+	expect_death(anderson_over_capacity,
+		     "more threads contend than the capacity given to init");
+	expect_death(mcs_wrong_node,
+		     "unlock with a node that does not hold the lock");
+	expect_death(mcs_unlock_free,
+		     "unlock with a node that does not hold the lock");
+	expect_death(mcs_relock_same_node, "node already holds this lock");
+	expect_death(mcs_node_in_two_locks,
+		     "node is still in use by another acquisition");
+	expect_death(clh_uninitialised_ctx,
+		     "context not initialised (usync_clh_ctx_init)");
+	expect_death(clh_relock_same_ctx, "context already holds this lock");
+	expect_death(clh_wrong_ctx,
+		     "unlock with a context that does not hold the lock");
+	expect_death(generic_wrong_ctx,
+		     "unlock with a node that does not hold the lock");
+	expect_death(generic_unlock_free, not_held);
+}
+
+/* Correct use never trips a check (the checks have no false alarms on the
+ * paths the other suites do not take in debug builds). */
+static void test_correct_use_passes(void **state)
+{
+	(void)state;
+	usync_anderson_t a;
+	unsigned slot;
+	assert_int_equal(usync_anderson_init(&a, 1), 0);
+	for (int i = 0; i < 100; i++) {
+		usync_anderson_lock(&a, &slot);
+		usync_anderson_unlock(&a, slot);
+		assert_true(usync_anderson_trylock(&a, &slot));
+		usync_anderson_unlock(&a, slot);
+	}
+	usync_anderson_destroy(&a);
+	usync_mcs_t m = USYNC_MCS_INITIALIZER;
+	usync_mcs_node_t n1, n2;
+	usync_mcs_lock(&m, &n1);
+	assert_false(usync_mcs_trylock(&m, &n2));
+	usync_mcs_unlock(&m, &n1);
+	assert_true(usync_mcs_trylock(&m, &n2));
+	usync_mcs_unlock(&m, &n2);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_correct_use_passes),
+		cmocka_unit_test(test_lock_misuse_aborts),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
+
+#else /* !USYNC_DEBUG_CHECKS */
+
+/* Release builds: the objects keep their minimal layout, and the checks
+ * are gone: misuse that a debug build aborts on passes unnoticed here. */
+static void test_release_carries_no_checks(void **state)
+{
+	(void)state;
+	assert_int_equal(sizeof(usync_tas_t), 8);
+	assert_int_equal(sizeof(usync_backoff_t), 12);
+	assert_int_equal(sizeof(usync_ticket_t), 2 * USYNC_CACHELINE);
+	assert_int_equal(sizeof(usync_anderson_t), 2 * USYNC_CACHELINE);
+	assert_int_equal(sizeof(usync_mcs_t), 2 * sizeof(void *));
+	assert_int_equal(sizeof(usync_mcs_node_t), USYNC_CACHELINE);
+	assert_int_equal(sizeof(usync_clh_t), 2 * USYNC_CACHELINE);
+	USYNC_CHECK(false, "a release build must not evaluate checks");
+	usync_tas_t l = USYNC_TAS_INITIALIZER;
+	usync_tas_unlock(&l); /* aborts in debug builds */
+	assert_true(usync_tas_trylock(&l));
+	usync_tas_unlock(&l);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_release_carries_no_checks),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
+
+#endif
