@@ -1,0 +1,62 @@
+/*
+ * bench/workloads/workloads.h - one benchmark point and the functions that
+ * run one trial of it, per workload.
+ */
+#ifndef BENCH_WORKLOADS_H
+#define BENCH_WORKLOADS_H
+
+#include "../adapters.h"
+
+enum workload { W_UNCONTENDED, W_LOCK, W_BARRIER, W_READMOSTLY, W_HANDOFF };
+
+/* One point: a series at one thread count, placement, CS and delay. */
+struct point {
+	enum workload workload;
+	const struct lock_series *lock;       /* lock, uncontended, readmostly */
+	const struct barrier_series *barrier; /* barrier */
+	char series[64];
+	const char *impl, *algorithm, *policy; /* policy: spin|yield|- */
+	unsigned nthreads;
+	bool oversubscribed;
+	const char *placement; /* compact | scatter | list */
+	int *cpus;             /* nthreads OS CPU ids */
+	const char *cs;        /* CSV cs column */
+	enum cs_kind cs_kind;
+	bool skewed;           /* barrier: random 0..2 us work per episode */
+	unsigned delay_ns;     /* CSV delay_ns column */
+	char name[256];        /* Google Benchmark name */
+	unsigned reps;         /* repetitions of this point */
+	unsigned next_rep;
+};
+
+/* What one trial measured. */
+struct point_result {
+	uint64_t duration_ns, ops;
+	double ns_per_op, ops_per_s;
+	uint64_t fair_min, fair_max;
+	double fair_cv;
+	bool ok;               /* the workload's correctness check held */
+	const char *error;     /* set when the trial could not run */
+};
+
+struct run_config {
+	uint64_t warmup_ns, measure_ns;
+};
+
+const char *workload_name(enum workload w);
+
+void run_lock_trial(const struct point *p, const struct run_config *c,
+		    struct point_result *r);
+void run_uncontended_trial(const struct point *p, const struct run_config *c,
+			   struct point_result *r);
+void run_barrier_trial(const struct point *p, const struct run_config *c,
+		       struct point_result *r);
+void run_readmostly_trial(const struct point *p, const struct run_config *c,
+			  struct point_result *r);
+void run_handoff_trial(const struct point *p, const struct run_config *c,
+		       struct point_result *r);
+
+/* Fill duration, ops, rates and fairness from a finished trial. */
+void result_from_trial(const struct trial *t, struct point_result *r);
+
+#endif /* BENCH_WORKLOADS_H */
