@@ -3,6 +3,7 @@
  *
  *   1. the generic API: the algorithm is a run-time string (argv[1],
  *      default "mcs"), as an application reading its configuration would;
+ *      argv[2], if given, is the number of rounds per thread;
  *   2. a per-algorithm API (the MCS lock), with its inline fast paths.
  *
  * Build it inside the project (meson), against an installed usync:
@@ -17,8 +18,8 @@
 #include <string.h>
 
 #define THREADS 4
-#define ROUNDS 100000
 
+static int rounds = 100000; /* per thread; argv[2] overrides */
 static usync_lock_t *generic_lock;
 static usync_mcs_t mcs_lock = USYNC_MCS_INITIALIZER;
 static unsigned long generic_count, mcs_count; /* protected by the locks */
@@ -26,7 +27,7 @@ static unsigned long generic_count, mcs_count; /* protected by the locks */
 static void *worker(void *arg)
 {
 	(void)arg;
-	for (int i = 0; i < ROUNDS; i++) {
+	for (int i = 0; i < rounds; i++) {
 		usync_lock_ctx_t ctx; /* one acquisition's state, on the stack */
 		usync_lock_acquire(generic_lock, &ctx);
 		generic_count++;
@@ -43,6 +44,8 @@ static void *worker(void *arg)
 int main(int argc, char **argv)
 {
 	const char *algorithm = argc > 1 ? argv[1] : "mcs";
+	if (argc > 2 && atoi(argv[2]) > 0)
+		rounds = atoi(argv[2]);
 	int err = usync_lock_create(&generic_lock, algorithm, THREADS);
 	if (err != 0) {
 		fprintf(stderr, "usync_lock_create(%s): %s\navailable:",
@@ -59,7 +62,7 @@ int main(int argc, char **argv)
 		pthread_join(threads[t], NULL);
 	usync_lock_destroy(generic_lock);
 
-	unsigned long expected = (unsigned long)THREADS * ROUNDS;
+	unsigned long expected = (unsigned long)THREADS * (unsigned long)rounds;
 	printf("usync %s: %s counted %lu, mcs counted %lu (expected %lu)\n",
 	       USYNC_VERSION, algorithm, generic_count, mcs_count, expected);
 	return generic_count == expected && mcs_count == expected ? 0 : 1;
