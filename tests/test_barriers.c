@@ -21,9 +21,14 @@
  *               Run back to back with no work, and with skewed work (a
  *               random quarter of the threads spin a few hundred ns).
  *   spin policy the same under USYNC_WAIT_SPIN at 1 and 2 threads.
+ *   park policy the same, skewed, under USYNC_WAIT_PARK at 2, 3, 8 and 16
+ *               threads, every barrier through both APIs (past 2 threads
+ *               the waiters run out of their spin budget and sleep on
+ *               futexes, so the wake-ups are exercised).
  *   bad input   every error return of create / init, destroy(NULL),
- *               set_policy, and wait with thread_id >= nthreads, after
- *               which the barrier still works.
+ *               set_policy (typed and generic), and wait with thread_id
+ *               >= nthreads, after which the barrier still works; the
+ *               generic set_policy accepts each valid policy.
  *   out of mem. aligned_alloc is interposed (below) to fail the k-th call:
  *               create / init returns ENOMEM for every k, leaves *out
  *               untouched, and leaks nothing (the ASan build's leak check).
@@ -122,7 +127,7 @@ typedef struct barrier_api {
 	int (*create)(const struct barrier_api *api, void **out, unsigned n);
 	void (*destroy)(void *b);
 	int (*wait)(void *b, unsigned thread_id);
-	/* NULL for the generic API, which has no per-barrier policy call */
+	/* the typed usync_<name>_barrier_set_policy, or the generic one */
 	int (*set_policy)(void *b, usync_wait_policy_t policy);
 } barrier_api_t;
 
@@ -208,6 +213,10 @@ static int generic_wait(void *b, unsigned thread_id)
 {
 	return usync_barrier_wait((usync_barrier_t *)b, thread_id);
 }
+static int generic_set_policy(void *b, usync_wait_policy_t policy)
+{
+	return usync_barrier_set_policy((usync_barrier_t *)b, policy);
+}
 
 #define MAX_GENERIC 16
 static barrier_api_t generic_apis[MAX_GENERIC];
@@ -227,6 +236,7 @@ static void build_generic_apis(void)
 		api->create = generic_create;
 		api->destroy = generic_destroy;
 		api->wait = generic_wait;
+		api->set_policy = generic_set_policy;
 	}
 }
 
@@ -441,6 +451,38 @@ static void test_spin_policy(void **state)
 	assert_int_equal(bad, 0);
 }
 
+/* Sleeping waiters: every barrier through both APIs under the park
+ * policy, skewed.  2 threads: one per core, parking only when a partner is
+ * late by more than the spin budget; 3, 8, 16: oversubscribed, waiters
+ * sleep on their words at nearly every step and the wakes must not be
+ * lost (a lost wake-up hangs the test). */
+static void park_all(const barrier_api_t *apis, size_t napis)
+{
+	static const unsigned counts[] = {2, 3, 8, 16};
+	const usync_wait_policy_t park = USYNC_WAIT_PARK;
+	unsigned steps = skew_steps();
+	unsigned long bad = 0;
+	for (size_t a = 0; a < napis; a++)
+		for (size_t c = 0; c < sizeof(counts) / sizeof(counts[0]); c++)
+			bad += run_config(&apis[a], counts[c],
+					  episodes_for(counts[c]) / 4 + 1,
+					  steps, &park);
+	assert_int_equal(bad, 0);
+}
+
+static void test_generic_park_policy(void **state)
+{
+	(void)state;
+	build_generic_apis();
+	park_all(generic_apis, ngeneric);
+}
+
+static void test_direct_park_policy(void **state)
+{
+	(void)state;
+	park_all(direct_apis, NDIRECT);
+}
+
 /* ----------------------------------------------------------- bad input */
 
 static void test_algorithms(void **state)
@@ -499,6 +541,46 @@ static void test_generic_bad_input(void **state)
 			bad += run_episodes(&generic_apis[a], b, n, 200, 0);
 			usync_barrier_destroy(b);
 		}
+	}
+	assert_int_equal(bad, 0);
+}
+
+/* usync_barrier_set_policy: EINVAL for a NULL barrier or an unknown
+ * policy (the barrier keeps working), 0 for each valid policy, under
+ * which the barrier then works. */
+static void test_generic_set_policy(void **state)
+{
+	(void)state;
+	static const usync_wait_policy_t valid[] = {
+		USYNC_WAIT_SPIN, USYNC_WAIT_YIELD, USYNC_WAIT_PARK,
+	};
+	assert_int_equal(usync_barrier_set_policy(NULL, USYNC_WAIT_YIELD),
+			 EINVAL);
+	assert_int_equal(usync_barrier_set_policy(NULL, (usync_wait_policy_t)7),
+			 EINVAL);
+	build_generic_apis();
+	unsigned long bad = 0;
+	for (size_t a = 0; a < ngeneric; a++) {
+		usync_barrier_t *b = NULL;
+		assert_int_equal(usync_barrier_create(
+					 &b, generic_apis[a].algorithm, 2),
+				 0);
+		assert_int_equal(usync_barrier_set_policy(
+					 b, (usync_wait_policy_t)3),
+				 EINVAL);
+		assert_int_equal(usync_barrier_set_policy(
+					 b, (usync_wait_policy_t)7),
+				 EINVAL);
+		assert_int_equal(usync_barrier_set_policy(
+					 b, (usync_wait_policy_t)-1),
+				 EINVAL);
+		bad += run_episodes(&generic_apis[a], b, 2, 20, 0);
+		for (size_t p = 0; p < sizeof(valid) / sizeof(valid[0]); p++) {
+			assert_int_equal(usync_barrier_set_policy(b, valid[p]),
+					 0);
+			bad += run_episodes(&generic_apis[a], b, 2, 20, 0);
+		}
+		usync_barrier_destroy(b);
 	}
 	assert_int_equal(bad, 0);
 }
@@ -621,10 +703,13 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_algorithms),
 		cmocka_unit_test(test_generic_bad_input),
+		cmocka_unit_test(test_generic_set_policy),
 		cmocka_unit_test(test_direct_bad_input),
 		cmocka_unit_test(test_generic_enomem),
 		cmocka_unit_test(test_direct_enomem),
 		cmocka_unit_test(test_spin_policy),
+		cmocka_unit_test(test_generic_park_policy),
+		cmocka_unit_test(test_direct_park_policy),
 		cmocka_unit_test(test_generic_safety),
 		cmocka_unit_test(test_direct_safety),
 		cmocka_unit_test(test_generic_safety_skewed),

@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -245,11 +246,112 @@ static void test_correct_use_passes(void **state)
 	usync_mcs_unlock(&m, &n2);
 }
 
+/* ------------------------------------------------------------ barriers */
+
+/*
+ * thread_id reuse within one episode.  In the forked child (single
+ * threaded: this binary creates no threads outside such children, so
+ * ThreadSanitizer allows it) a helper thread enters a 2-thread barrier with
+ * thread_id 0 and blocks, its partner never coming; the child's main
+ * thread then enters with thread_id 0 too.  Whichever of the two enters
+ * second aborts, before touching the barrier's state, so the order in
+ * which they get there does not matter and no sleep is needed.
+ */
+typedef struct barrier_reuse {
+	int (*wait)(void *b, unsigned thread_id);
+	void *barrier;
+} barrier_reuse_t;
+
+static void *barrier_reuse_first(void *p)
+{
+	barrier_reuse_t *r = (barrier_reuse_t *)p;
+	r->wait(r->barrier, 0);
+	return NULL; /* not reached: the partner (thread_id 1) never comes */
+}
+
+static void barrier_reuse_run(int (*wait)(void *, unsigned), void *barrier)
+{
+	static barrier_reuse_t r;
+	/* Without the check both threads would block for good: die of
+	 * SIGALRM instead, which expect_death reports as a failure. */
+	alarm(10);
+	r.wait = wait;
+	r.barrier = barrier;
+	pthread_t first;
+	if (pthread_create(&first, NULL, barrier_reuse_first, &r) != 0)
+		return; /* no abort: the death test fails */
+	wait(barrier, 0);
+}
+
+#define BARRIER_REUSE(NAME)                                                    \
+	static int NAME##_reuse_wait(void *b, unsigned thread_id)              \
+	{                                                                      \
+		return usync_##NAME##_barrier_wait(                            \
+			(usync_##NAME##_barrier_t *)b, thread_id);             \
+	}                                                                      \
+	static void NAME##_barrier_id_reused(void)                             \
+	{                                                                      \
+		static usync_##NAME##_barrier_t b;                             \
+		if (usync_##NAME##_barrier_init(&b, 2) != 0)                   \
+			return;                                                \
+		/* park: the blocked thread sleeps instead of spinning */    \
+		usync_##NAME##_barrier_set_policy(&b, USYNC_WAIT_PARK);        \
+		barrier_reuse_run(NAME##_reuse_wait, &b);                      \
+	}
+BARRIER_REUSE(counter)
+BARRIER_REUSE(tree)
+BARRIER_REUSE(mcs)
+BARRIER_REUSE(tournament)
+BARRIER_REUSE(dissemination)
+
+static int generic_reuse_wait(void *b, unsigned thread_id)
+{
+	return usync_barrier_wait((usync_barrier_t *)b, thread_id);
+}
+static void generic_barrier_id_reused(void)
+{
+	usync_barrier_t *b;
+	if (usync_barrier_create(&b, "mcs", 2) != 0)
+		return;
+	usync_barrier_set_policy(b, USYNC_WAIT_PARK);
+	barrier_reuse_run(generic_reuse_wait, b);
+}
+
+static void test_barrier_misuse_aborts(void **state)
+{
+	(void)state;
+	const char *reused = "thread_id is already waiting in this barrier";
+	expect_death(counter_barrier_id_reused, reused);
+	expect_death(tree_barrier_id_reused, reused);
+	expect_death(mcs_barrier_id_reused, reused);
+	expect_death(tournament_barrier_id_reused, reused);
+	expect_death(dissemination_barrier_id_reused, reused);
+	expect_death(generic_barrier_id_reused, reused);
+}
+
+/* Correct use never trips the barrier check: one thread, many episodes,
+ * the same thread_id each time (the last arriver's early return and the
+ * one-thread fast paths clear it too). */
+static void test_barrier_correct_use_passes(void **state)
+{
+	(void)state;
+	const char *const *names = usync_barrier_algorithms();
+	for (size_t i = 0; names[i] != NULL; i++) {
+		usync_barrier_t *b;
+		assert_int_equal(usync_barrier_create(&b, names[i], 1), 0);
+		for (int e = 0; e < 100; e++)
+			assert_int_equal(usync_barrier_wait(b, 0), 0);
+		usync_barrier_destroy(b);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_correct_use_passes),
 		cmocka_unit_test(test_lock_misuse_aborts),
+		cmocka_unit_test(test_barrier_correct_use_passes),
+		cmocka_unit_test(test_barrier_misuse_aborts),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
@@ -275,10 +377,36 @@ static void test_release_carries_no_checks(void **state)
 	usync_tas_unlock(&l);
 }
 
+/* Barriers: the per-thread records keep their release layout.  The debug
+ * field fits in their padding, so these sizes are also those of a debug
+ * build (the headers' static assertions hold in both); that the field and
+ * the check's code are gone is the #if's job, and check_symbols.sh's (no
+ * object references usync_misuse). */
+static void test_barrier_release_layout(void **state)
+{
+	(void)state;
+	assert_int_equal(sizeof(usync_counter_barrier_thread_t),
+			 USYNC_CACHELINE);
+	assert_int_equal(sizeof(usync_tree_barrier_thread_t), USYNC_CACHELINE);
+	assert_int_equal(sizeof(usync_mcs_barrier_node_t), 2 * USYNC_CACHELINE);
+	assert_int_equal(sizeof(usync_tournament_barrier_thread_t),
+			 USYNC_CACHELINE);
+	assert_int_equal(sizeof(usync_dissemination_barrier_thread_t),
+			 USYNC_CACHELINE);
+	assert_int_equal(sizeof(usync_counter_barrier_t), 3 * USYNC_CACHELINE);
+	assert_int_equal(sizeof(usync_tree_barrier_node_t),
+			 2 * USYNC_CACHELINE);
+	assert_int_equal(sizeof(usync_tournament_barrier_round_t),
+			 USYNC_CACHELINE);
+	assert_int_equal(sizeof(usync_dissemination_barrier_flag_t),
+			 USYNC_CACHELINE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_release_carries_no_checks),
+		cmocka_unit_test(test_barrier_release_layout),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -22,15 +22,22 @@
  * O(N) coherence traffic per episode on a cache-coherent machine.
  * Memory: 3 cache lines + one line per thread for its private sense.
  *
+ * Park policy (USYNC_WAIT_PARK): all waiters sleep on `sense`, the one
+ * word they poll; the last arriver publishes the new sense with an
+ * exchange and, if any waiter had parked, wakes them all (nwake INT_MAX:
+ * every waiter's condition holds at once).
+ *
  * Ordering contract: everything a thread wrote before entering episode e
  * is visible to every thread after it leaves episode e.  Each arrival's
  * increment is a release; the last arriver's increment also acquires (it
- * reads the release sequence of all earlier increments); its release store
- * of `sense` is read by the waiters' acquire loads.
+ * reads the release sequence of all earlier increments); its release write
+ * of `sense` (a store, or under the park policy an exchange) is read by
+ * the waiters' acquire loads.
  *
  * Not guaranteed: a thread may not call wait with a thread_id another
- * thread is using; set_policy must not run while threads are in the
- * barrier.
+ * thread is using (debug builds abort with "thread_id is already waiting
+ * in this barrier" when the two calls overlap); set_policy must not run
+ * while threads are in the barrier.
  */
 #ifndef USYNC_COUNTER_BARRIER_H
 #define USYNC_COUNTER_BARRIER_H
@@ -50,6 +57,11 @@ extern "C" {
 /* Per-thread private state, one line each, indexed by thread_id. */
 typedef struct usync_counter_barrier_thread {
 	USYNC_ALIGNED uint32_t sense; /* written and read by its owner only */
+#if USYNC_DEBUG_CHECKS
+	/* 1 while a thread is in wait with this thread_id (misuse check);
+	 * zeroed at init, fits in the line's padding. */
+	_Atomic(uint32_t) debug_inside;
+#endif
 } usync_counter_barrier_thread_t;
 
 USYNC_STATIC_ASSERT(sizeof(usync_counter_barrier_thread_t) == USYNC_CACHELINE,
@@ -58,7 +70,8 @@ USYNC_STATIC_ASSERT(sizeof(usync_counter_barrier_thread_t) == USYNC_CACHELINE,
 typedef struct usync_counter_barrier {
 	/* Arrivals so far this episode; every arrival writes it. */
 	USYNC_ALIGNED _Atomic(uint32_t) count;
-	/* The one word everyone spins on; written once per episode. */
+	/* The one word everyone spins (or sleeps) on; written once per
+	 * episode.  Values 0 and 1: the top bit is USYNC_PARKED's. */
 	USYNC_ALIGNED _Atomic(uint32_t) sense;
 	/* Read-only after init. */
 	USYNC_ALIGNED usync_counter_barrier_thread_t *threads;

@@ -18,14 +18,20 @@
  * Memory: 2 * N * ceil(log2 N) lines of flags + one line per thread:
  * O(N log N).
  *
+ * Park policy (USYNC_WAIT_PARK): a thread sleeps on the round flag it
+ * polls; the partner writes it with an exchange and wakes its one sleeper
+ * (nwake 1).
+ *
  * Ordering contract: everything a thread wrote before entering episode e is
  * visible to every thread after it leaves episode e.  Each flag write is a
- * release read by the owner's acquire poll; the chain of rounds carries
+ * release (a store, or under the park policy an exchange) read by the
+ * owner's acquire poll; the chain of rounds carries
  * every thread's writes to every other thread by the last round.
  *
  * Not guaranteed: a thread may not call wait with a thread_id another
- * thread is using; set_policy must not run while threads are in the
- * barrier.
+ * thread is using (debug builds abort with "thread_id is already waiting
+ * in this barrier" when the two calls overlap); set_policy must not run
+ * while threads are in the barrier.
  */
 #ifndef USYNC_DISSEMINATION_BARRIER_H
 #define USYNC_DISSEMINATION_BARRIER_H
@@ -56,6 +62,11 @@ USYNC_STATIC_ASSERT(sizeof(usync_dissemination_barrier_flag_t) ==
 typedef struct usync_dissemination_barrier_thread {
 	USYNC_ALIGNED uint32_t parity; /* which flag set this episode uses */
 	uint32_t sense;                /* flips when parity wraps to 0 */
+#if USYNC_DEBUG_CHECKS
+	/* 1 while a thread is in wait with this thread_id (misuse check);
+	 * zeroed at init, fits in the line's padding. */
+	_Atomic(uint32_t) debug_inside;
+#endif
 } usync_dissemination_barrier_thread_t;
 
 USYNC_STATIC_ASSERT(sizeof(usync_dissemination_barrier_thread_t) ==

@@ -25,15 +25,25 @@
  * thread's memory, and on one line per flag here).
  * Memory: two lines per thread: O(N).
  *
+ * Park policy (USYNC_WAIT_PARK): a thread sleeps on the word it polls.  On
+ * arrival that is its child_not_ready: each child's fetch_and also clears
+ * USYNC_PARKED (the flags are 1 per byte, so the top bit is never a flag)
+ * and wakes the parent (nwake 1) if it had parked; a parent woken before
+ * its last child arrived parks again.  On wakeup it is its parent_sense,
+ * which the wakeup parent writes with an exchange and a wake of its one
+ * sleeper (nwake 1).
+ *
  * Ordering contract: everything a thread wrote before entering episode e is
  * visible to every thread after it leaves episode e.  The byte clears are
- * releases read by the parent's acquire polls of child_not_ready, so the
- * root has acquired every thread's writes; the wakeup stores are releases
- * read by the children's acquire polls of parent_sense, down the tree.
+ * release fetch_ands read by the parent's acquire polls of child_not_ready,
+ * so the root has acquired every thread's writes; the wakeup writes are
+ * releases (stores, or under the park policy exchanges) read by the
+ * children's acquire polls of parent_sense, down the tree.
  *
  * Not guaranteed: a thread may not call wait with a thread_id another
- * thread is using; set_policy must not run while threads are in the
- * barrier.
+ * thread is using (debug builds abort with "thread_id is already waiting
+ * in this barrier" when the two calls overlap); set_policy must not run
+ * while threads are in the barrier.
  */
 #ifndef USYNC_MCS_BARRIER_H
 #define USYNC_MCS_BARRIER_H
@@ -55,13 +65,18 @@ typedef struct usync_mcs_barrier_node {
 	 * episode; written by those children, polled by the owner. */
 	USYNC_ALIGNED _Atomic(uint32_t) child_not_ready;
 	uint32_t have_child;  /* the mask child_not_ready is re-armed to */
-	uint32_t parent_mask; /* ~(our byte) in the parent's word */
+	uint32_t parent_mask; /* ~(our byte | USYNC_PARKED), parent's word */
 	_Atomic(uint32_t) *parent_word; /* NULL at the root */
 	/* Written by the wakeup parent (i - 1) / 2, polled by the owner. */
 	USYNC_ALIGNED _Atomic(uint32_t) parent_sense;
 	uint32_t sense; /* the owner's private sense; only it touches this */
 	/* The wakeup children's parent_sense words, NULL where absent. */
 	_Atomic(uint32_t) *child_sense[2];
+#if USYNC_DEBUG_CHECKS
+	/* 1 while a thread is in wait with this thread_id (misuse check);
+	 * zeroed at init, fits in the line's padding. */
+	_Atomic(uint32_t) debug_inside;
+#endif
 } usync_mcs_barrier_node_t;
 
 USYNC_STATIC_ASSERT(sizeof(usync_mcs_barrier_node_t) == 2 * USYNC_CACHELINE,

@@ -19,15 +19,21 @@
  * Memory: N * (ceil(log2 N) + 1) lines of round records + one line per
  * thread: O(N log N).
  *
+ * Park policy (USYNC_WAIT_PARK): a thread sleeps on the round flag it
+ * polls; the opponent writes it with an exchange and wakes its one
+ * sleeper (nwake 1).
+ *
  * Ordering contract: everything a thread wrote before entering episode e is
  * visible to every thread after it leaves episode e.  Each flag write is a
- * release read by the opponent's acquire poll; the champion has acquired
+ * release (a store, or under the park policy an exchange) read by the
+ * opponent's acquire poll; the champion has acquired
  * every loser's arrival, transitively all threads'; wakeup writes carry
  * that to every loser.
  *
  * Not guaranteed: a thread may not call wait with a thread_id another
- * thread is using; set_policy must not run while threads are in the
- * barrier.
+ * thread is using (debug builds abort with "thread_id is already waiting
+ * in this barrier" when the two calls overlap); set_policy must not run
+ * while threads are in the barrier.
  */
 #ifndef USYNC_TOURNAMENT_BARRIER_H
 #define USYNC_TOURNAMENT_BARRIER_H
@@ -71,6 +77,11 @@ USYNC_STATIC_ASSERT(sizeof(usync_tournament_barrier_round_t) ==
 /* Per-thread private state, one line each, indexed by thread_id. */
 typedef struct usync_tournament_barrier_thread {
 	USYNC_ALIGNED uint32_t sense; /* written and read by its owner only */
+#if USYNC_DEBUG_CHECKS
+	/* 1 while a thread is in wait with this thread_id (misuse check);
+	 * zeroed at init, fits in the line's padding. */
+	_Atomic(uint32_t) debug_inside;
+#endif
 } usync_tournament_barrier_thread_t;
 
 USYNC_STATIC_ASSERT(sizeof(usync_tournament_barrier_thread_t) ==

@@ -23,6 +23,10 @@
  * Memory: two lines per node (counter, sense), about N / (fanin - 1)
  * nodes, + one line per thread for its private sense.
  *
+ * Park policy (USYNC_WAIT_PARK): a node's waiters sleep on its sense
+ * word; the winner publishes the new sense with an exchange and wakes them
+ * all (nwake INT_MAX; at most fanin - 1 sleep there, all now free to go).
+ *
  * Default fan-in 4 (USYNC_TREE_BARRIER_DEFAULT_FANIN); see docs/barriers.md
  * for the measurement.
  *
@@ -31,11 +35,13 @@
  * acq_rel: release publishes the climber's writes (and all it acquired
  * below) to the node's last arriver, whose increment acquires them; the
  * root's last arriver has acquired everything; each sense flip is a
- * release read by the node's waiters' acquire loads, down the tree.
+ * release (a store, or under the park policy an exchange) read by the
+ * node's waiters' acquire loads, down the tree.
  *
  * Not guaranteed: a thread may not call wait with a thread_id another
- * thread is using; set_policy must not run while threads are in the
- * barrier.
+ * thread is using (debug builds abort with "thread_id is already waiting
+ * in this barrier" when the two calls overlap); set_policy must not run
+ * while threads are in the barrier.
  */
 #ifndef USYNC_TREE_BARRIER_H
 #define USYNC_TREE_BARRIER_H
@@ -60,7 +66,7 @@ typedef struct usync_tree_barrier_node {
 	uint32_t expected; /* children of this node; read-only after init */
 	struct usync_tree_barrier_node *parent; /* NULL at the root */
 	/* Flipped once per episode by the node's winner; its waiters spin
-	 * on it. */
+	 * (or sleep) on it.  Values 0 and 1: the top bit is USYNC_PARKED's. */
 	USYNC_ALIGNED _Atomic(uint32_t) sense;
 } usync_tree_barrier_node_t;
 
@@ -71,6 +77,11 @@ USYNC_STATIC_ASSERT(sizeof(usync_tree_barrier_node_t) == 2 * USYNC_CACHELINE,
 typedef struct usync_tree_barrier_thread {
 	USYNC_ALIGNED usync_tree_barrier_node_t *leaf; /* read-only */
 	uint32_t sense; /* written and read by its owner only */
+#if USYNC_DEBUG_CHECKS
+	/* 1 while a thread is in wait with this thread_id (misuse check);
+	 * zeroed at init, fits in the line's padding. */
+	_Atomic(uint32_t) debug_inside;
+#endif
 } usync_tree_barrier_thread_t;
 
 USYNC_STATIC_ASSERT(sizeof(usync_tree_barrier_thread_t) == USYNC_CACHELINE,

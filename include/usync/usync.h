@@ -115,6 +115,10 @@ USYNC_API void usync_barrier_destroy(usync_barrier_t *barrier);
  * EINVAL at once, touching nothing, if thread_id >= nthreads.
  */
 USYNC_API int usync_barrier_wait(usync_barrier_t *barrier, unsigned thread_id);
+/* Choose the waiting policy (usync/spin.h): 0, or EINVAL for a NULL
+ * barrier or an unknown policy.  Call while no thread is in the barrier. */
+USYNC_API int usync_barrier_set_policy(usync_barrier_t *barrier,
+				      usync_wait_policy_t policy);
 USYNC_API const char *usync_barrier_name(const usync_barrier_t *barrier);
 /* NULL-terminated list of barrier algorithm names. */
 USYNC_API const char *const *usync_barrier_algorithms(void);

@@ -5,6 +5,8 @@
  * Each algorithm file defines one usync_barrier_ops_<name>; registry.c lists
  * them once, in the order usync_barrier_algorithms() reports.  Adding an
  * algorithm is: write its header and file, add one line to the registry.
+ *
+ * Also the one misuse check every barrier shares (thread_id reuse, below).
  */
 #ifndef USYNC_BARRIER_INTERNAL_H
 #define USYNC_BARRIER_INTERNAL_H
@@ -34,6 +36,8 @@ struct usync_barrier_ops {
 	void (*destroy)(union usync_barrier_state *s);
 	/* 0, or EINVAL at once for thread_id >= nthreads. */
 	int (*wait)(union usync_barrier_state *s, unsigned thread_id);
+	/* 0, or EINVAL for an unknown policy. */
+	int (*set_policy)(union usync_barrier_state *s, usync_wait_policy_t p);
 };
 
 struct usync_barrier {
@@ -65,6 +69,42 @@ static inline void *usync_barrier_alloc_lines(size_t count, size_t size)
 		memset(p, 0, count * size);
 	return p;
 }
+
+/*
+ * Misuse check: a thread_id used by two threads at once (debug builds only).
+ *
+ * Every barrier's per-thread record (the one indexed by thread_id) carries,
+ * under USYNC_DEBUG_CHECKS only, `_Atomic(uint32_t) debug_inside`, 1 from
+ * entry to exit of wait.  USYNC_BARRIER_DEBUG_ENTER(rec) sets it with an
+ * exchange and fails the check if it was already set: a second thread is
+ * in wait with the same thread_id.  Detectable only while both calls
+ * overlap; the second to enter aborts, before it touches any of the
+ * record's plain fields (which the first one owns).  USYNC_BARRIER_DEBUG_EXIT
+ * clears it on the way out.  Release builds: no field, no code.
+ *
+ * relaxed: diagnostic state.  Correct use touches it from the owner thread
+ * only (sequenced, no false alarm); for overlapping misuse the exchanges on
+ * the one word are totally ordered, so the later one reads the 1.
+ */
+#if USYNC_DEBUG_CHECKS
+static inline bool usync_barrier_debug_enter(_Atomic(uint32_t) *inside)
+{
+	return atomic_exchange_explicit(inside, 1, memory_order_relaxed) == 0;
+}
+/* A macro so that the message names the caller's wait function. */
+#define USYNC_BARRIER_DEBUG_ENTER(rec)                                        \
+	do {                                                                   \
+		bool usync_fresh_ =                                            \
+			usync_barrier_debug_enter(&(rec)->debug_inside);       \
+		USYNC_CHECK(usync_fresh_,                                      \
+			    "thread_id is already waiting in this barrier");   \
+	} while (0)
+#define USYNC_BARRIER_DEBUG_EXIT(rec)                                         \
+	atomic_store_explicit(&(rec)->debug_inside, 0, memory_order_relaxed)
+#else
+#define USYNC_BARRIER_DEBUG_ENTER(rec) ((void)0)
+#define USYNC_BARRIER_DEBUG_EXIT(rec) ((void)0)
+#endif
 
 /* ceil(log2 n) for n >= 1. */
 static inline uint32_t usync_barrier_ceil_log2(uint32_t n)

@@ -5,6 +5,8 @@
  */
 #include "barrier_internal.h"
 
+#include <limits.h>
+
 int usync_counter_barrier_init(usync_counter_barrier_t *b, unsigned nthreads)
 {
 	if (b == NULL || nthreads == 0 || nthreads > USYNC_BARRIER_MAX_THREADS)
@@ -38,8 +40,10 @@ int usync_counter_barrier_wait(usync_counter_barrier_t *b, unsigned thread_id)
 {
 	if (thread_id >= b->nthreads)
 		return EINVAL;
-	uint32_t sense = b->threads[thread_id].sense ^ 1u;
-	b->threads[thread_id].sense = sense;
+	usync_counter_barrier_thread_t *self = &b->threads[thread_id];
+	USYNC_BARRIER_DEBUG_ENTER(self);
+	uint32_t sense = self->sense ^ 1u;
+	self->sense = sense;
 
 	/* acq_rel.  Release: publishes this thread's writes before the
 	 * barrier to the last arriver, whose increment reads the release
@@ -50,22 +54,29 @@ int usync_counter_barrier_wait(usync_counter_barrier_t *b, unsigned thread_id)
 						     memory_order_acq_rel);
 	if (arrived == b->nthreads - 1) {
 		/* Last arriver: reset the count first, then flip the sense.
-		 * relaxed: the release store of `sense` below orders the
-		 * reset before every next-episode increment, since each of
-		 * those is made by a thread that acquired that store (or by
-		 * us, later in program order). */
+		 * relaxed: the release exchange (or store) of `sense` below
+		 * orders the reset before every next-episode increment,
+		 * since each of those is made by a thread that acquired it
+		 * (or by us, later in program order). */
 		atomic_store_explicit(&b->count, 0, memory_order_relaxed);
-		/* release: pairs with the waiters' acquire loads of `sense`
-		 * below; carries everything acquired from the arrivals. */
-		atomic_store_explicit(&b->sense, sense, memory_order_release);
+		/* release (an exchange under the park policy, a store
+		 * otherwise): pairs with the waiters' acquire loads of
+		 * `sense` in usync_wait_until below; carries everything
+		 * acquired from the arrivals.  Every waiter of the episode
+		 * sleeps on this one word and every one's condition now
+		 * holds, so all are woken. */
+		usync_wake_store(&b->sense, sense,
+				 (usync_wait_policy_t)b->policy, INT_MAX);
+		USYNC_BARRIER_DEBUG_EXIT(self);
 		return 0;
 	}
 	usync_spin_t spin;
 	usync_spin_init(&spin, (usync_wait_policy_t)b->policy);
-	/* acquire: pairs with the last arriver's release store of `sense`
-	 * in usync_counter_barrier_wait. */
-	while (atomic_load_explicit(&b->sense, memory_order_acquire) != sense)
-		usync_spin_pause(&spin);
+	/* acquire (in usync_wait_until): pairs with the last arriver's
+	 * release exchange/store of `sense` above.  Under the park policy
+	 * the waiters sleep on `sense` itself. */
+	usync_wait_until(&b->sense, sense, &spin);
+	USYNC_BARRIER_DEBUG_EXIT(self);
 	return 0;
 }
 
@@ -84,6 +95,13 @@ static int counter_wait(union usync_barrier_state *s, unsigned thread_id)
 	return usync_counter_barrier_wait(&s->counter, thread_id);
 }
 
+static int counter_set_policy(union usync_barrier_state *s,
+			      usync_wait_policy_t policy)
+{
+	return usync_counter_barrier_set_policy(&s->counter, policy);
+}
+
 const struct usync_barrier_ops usync_barrier_ops_counter = {
 	"counter", counter_init, counter_destroy, counter_wait,
+	counter_set_policy,
 };

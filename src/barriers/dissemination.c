@@ -59,10 +59,15 @@ int usync_dissemination_barrier_wait(usync_dissemination_barrier_t *b,
 {
 	if (thread_id >= b->nthreads)
 		return EINVAL;
-	uint32_t nrounds = b->nrounds;
-	if (nrounds == 0)
-		return 0; /* one thread: nothing to wait for or publish */
 	usync_dissemination_barrier_thread_t *self = &b->threads[thread_id];
+	USYNC_BARRIER_DEBUG_ENTER(self);
+	uint32_t nrounds = b->nrounds;
+	if (nrounds == 0) {
+		/* one thread: nothing to wait for or publish */
+		USYNC_BARRIER_DEBUG_EXIT(self);
+		return 0;
+	}
+	usync_wait_policy_t policy = (usync_wait_policy_t)b->policy;
 	uint32_t parity = self->parity;
 	uint32_t sense = self->sense;
 	uint32_t n = b->nthreads;
@@ -73,22 +78,24 @@ int usync_dissemination_barrier_wait(usync_dissemination_barrier_t *b,
 		uint32_t partner = (thread_id + (1u << k)) % n;
 		usync_dissemination_barrier_flag_t *theirs =
 			&b->flags[((size_t)partner * 2 + parity) * nrounds + k];
-		/* release: pairs with the partner's acquire poll of this
+		/* release (an exchange under the park policy, a store
+		 * otherwise): pairs with the partner's acquire poll of this
 		 * flag below; publishes our writes and everything we
-		 * acquired in earlier rounds. */
-		atomic_store_explicit(&theirs->value, sense,
-				      memory_order_release);
+		 * acquired in earlier rounds.  Wakes the flag's one
+		 * possible sleeper, the partner. */
+		usync_wake_store(&theirs->value, sense, policy, 1);
 		usync_spin_t spin;
-		usync_spin_init(&spin, (usync_wait_policy_t)b->policy);
-		/* acquire: pairs with the release store above made by
-		 * thread (thread_id - 2^k) mod n in this round. */
-		while (atomic_load_explicit(&mine[k].value,
-					    memory_order_acquire) != sense)
-			usync_spin_pause(&spin);
+		usync_spin_init(&spin, policy);
+		/* acquire (in usync_wait_until): pairs with the release
+		 * exchange/store above made by thread (thread_id - 2^k) mod
+		 * n in this round.  Under the park policy we sleep on our
+		 * own round-k flag. */
+		usync_wait_until(&mine[k].value, sense, &spin);
 	}
 	if (parity == 1)
 		self->sense = sense ^ 1u;
 	self->parity = parity ^ 1u;
+	USYNC_BARRIER_DEBUG_EXIT(self);
 	return 0;
 }
 
@@ -108,7 +115,14 @@ static int dissemination_wait(union usync_barrier_state *s,
 	return usync_dissemination_barrier_wait(&s->dissemination, thread_id);
 }
 
+static int dissemination_set_policy(union usync_barrier_state *s,
+				    usync_wait_policy_t policy)
+{
+	return usync_dissemination_barrier_set_policy(&s->dissemination,
+						      policy);
+}
+
 const struct usync_barrier_ops usync_barrier_ops_dissemination = {
 	"dissemination", dissemination_init, dissemination_destroy,
-	dissemination_wait,
+	dissemination_wait, dissemination_set_policy,
 };

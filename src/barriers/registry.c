@@ -65,6 +65,14 @@ int usync_barrier_wait(usync_barrier_t *barrier, unsigned thread_id)
 	return barrier->ops->wait(&barrier->state, thread_id);
 }
 
+int usync_barrier_set_policy(usync_barrier_t *barrier,
+			     usync_wait_policy_t policy)
+{
+	if (barrier == NULL)
+		return EINVAL;
+	return barrier->ops->set_policy(&barrier->state, policy);
+}
+
 const char *usync_barrier_name(const usync_barrier_t *barrier)
 {
 	return barrier->ops->name;

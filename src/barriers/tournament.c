@@ -86,16 +86,17 @@ void usync_tournament_barrier_destroy(usync_tournament_barrier_t *b)
 	b->threads = NULL;
 }
 
-/* Spin until our flag of this round holds `sense`.  acquire: pairs with
- * the opponent's release store through its `opponent` pointer in
- * usync_tournament_barrier_wait (arrival or wakeup). */
+/* Wait until our flag of this round holds `sense`; under the park policy
+ * we sleep on that flag, which only our opponent writes.  acquire (in
+ * usync_wait_until): pairs with the opponent's release exchange/store
+ * through its `opponent` pointer in usync_tournament_barrier_wait
+ * (arrival or wakeup). */
 static void tournament_await(usync_tournament_barrier_round_t *r,
 			     uint32_t sense, usync_wait_policy_t policy)
 {
 	usync_spin_t spin;
 	usync_spin_init(&spin, policy);
-	while (atomic_load_explicit(&r->flag, memory_order_acquire) != sense)
-		usync_spin_pause(&spin);
+	usync_wait_until(&r->flag, sense, &spin);
 }
 
 int usync_tournament_barrier_wait(usync_tournament_barrier_t *b,
@@ -103,24 +104,30 @@ int usync_tournament_barrier_wait(usync_tournament_barrier_t *b,
 {
 	if (thread_id >= b->nthreads)
 		return EINVAL;
-	if (b->nrounds == 0)
-		return 0; /* one thread: nothing to wait for or publish */
 	usync_tournament_barrier_thread_t *self = &b->threads[thread_id];
+	USYNC_BARRIER_DEBUG_ENTER(self);
+	if (b->nrounds == 0) {
+		/* one thread: nothing to wait for or publish */
+		USYNC_BARRIER_DEBUG_EXIT(self);
+		return 0;
+	}
 	usync_tournament_barrier_round_t *mine =
 		&b->rounds[(size_t)thread_id * (b->nrounds + 1)];
 	usync_wait_policy_t policy = (usync_wait_policy_t)b->policy;
 	uint32_t sense = self->sense;
 	uint32_t k = 1;
 
-	/* Arrival: play rounds until we lose or are champion. */
+	/* Arrival: play rounds until we lose or are champion.  Every flag
+	 * write below is a release (an exchange under the park policy, a
+	 * store otherwise) and wakes the flag's one possible sleeper, its
+	 * owner. */
 	for (;; k++) {
 		usync_tournament_barrier_round_t *r = &mine[k];
 		if (r->role == USYNC_TOURNAMENT_LOSER) {
 			/* release: pairs with the winner's acquire poll in
 			 * tournament_await; publishes our writes and those
 			 * of the threads we beat. */
-			atomic_store_explicit(r->opponent, sense,
-					      memory_order_release);
+			usync_wake_store(r->opponent, sense, policy, 1);
 			tournament_await(r, sense, policy); /* wakeup */
 			break;
 		}
@@ -130,8 +137,7 @@ int usync_tournament_barrier_wait(usync_tournament_barrier_t *b,
 			tournament_await(r, sense, policy);
 			/* release: pairs with the final loser's acquire poll
 			 * in tournament_await; everyone has arrived. */
-			atomic_store_explicit(r->opponent, sense,
-					      memory_order_release);
+			usync_wake_store(r->opponent, sense, policy, 1);
 			break;
 		}
 		/* bye: straight on to the next round */
@@ -144,10 +150,10 @@ int usync_tournament_barrier_wait(usync_tournament_barrier_t *b,
 			/* release: pairs with the loser's acquire poll in
 			 * tournament_await; carries what the champion
 			 * acquired. */
-			atomic_store_explicit(r->opponent, sense,
-					      memory_order_release);
+			usync_wake_store(r->opponent, sense, policy, 1);
 	}
 	self->sense = sense ^ 1u;
+	USYNC_BARRIER_DEBUG_EXIT(self);
 	return 0;
 }
 
@@ -166,6 +172,13 @@ static int tournament_wait(union usync_barrier_state *s, unsigned thread_id)
 	return usync_tournament_barrier_wait(&s->tournament, thread_id);
 }
 
+static int tournament_set_policy(union usync_barrier_state *s,
+				 usync_wait_policy_t policy)
+{
+	return usync_tournament_barrier_set_policy(&s->tournament, policy);
+}
+
 const struct usync_barrier_ops usync_barrier_ops_tournament = {
 	"tournament", tournament_init, tournament_destroy, tournament_wait,
+	tournament_set_policy,
 };

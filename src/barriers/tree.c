@@ -11,6 +11,8 @@
  */
 #include "barrier_internal.h"
 
+#include <limits.h>
+
 /* Levels of a tree over 2^20 threads with fan-in 2, with room to spare. */
 #define TREE_MAX_LEVELS 32
 
@@ -106,6 +108,8 @@ int usync_tree_barrier_wait(usync_tree_barrier_t *b, unsigned thread_id)
 	if (thread_id >= b->nthreads)
 		return EINVAL;
 	usync_tree_barrier_thread_t *self = &b->threads[thread_id];
+	USYNC_BARRIER_DEBUG_ENTER(self);
+	usync_wait_policy_t policy = (usync_wait_policy_t)b->policy;
 	uint32_t sense = self->sense ^ 1u;
 	self->sense = sense;
 
@@ -122,13 +126,12 @@ int usync_tree_barrier_wait(usync_tree_barrier_t *b, unsigned thread_id)
 			&node->count, 1, memory_order_acq_rel);
 		if (arrived != node->expected - 1) {
 			usync_spin_t spin;
-			usync_spin_init(&spin, (usync_wait_policy_t)b->policy);
-			/* acquire: pairs with the release store of this
-			 * node's sense by its last arriver, below. */
-			while (atomic_load_explicit(&node->sense,
-						    memory_order_acquire) !=
-			       sense)
-				usync_spin_pause(&spin);
+			usync_spin_init(&spin, policy);
+			/* acquire (in usync_wait_until): pairs with the
+			 * release exchange/store of this node's sense by its
+			 * last arriver, below.  Under the park policy the
+			 * node's waiters sleep on its sense word. */
+			usync_wait_until(&node->sense, sense, &spin);
 			break;
 		}
 		won[nwon++] = node;
@@ -140,17 +143,20 @@ int usync_tree_barrier_wait(usync_tree_barrier_t *b, unsigned thread_id)
 	/* Release the nodes we won, top down. */
 	while (nwon > 0) {
 		node = won[--nwon];
-		/* relaxed: the release store of the node's sense orders the
-		 * reset before the next episode's increments of this node:
-		 * each comes from a thread below it, released (directly or
-		 * through lower nodes) after this point. */
+		/* relaxed: the release exchange/store of the node's sense
+		 * orders the reset before the next episode's increments of
+		 * this node: each comes from a thread below it, released
+		 * (directly or through lower nodes) after this point. */
 		atomic_store_explicit(&node->count, 0, memory_order_relaxed);
-		/* release: pairs with the acquire loads of the node's
+		/* release (an exchange under the park policy, a store
+		 * otherwise): pairs with the acquire loads of the node's
 		 * waiters above; carries everything acquired on the way up
-		 * (or, from a node we waited at, on the way down). */
-		atomic_store_explicit(&node->sense, sense,
-				      memory_order_release);
+		 * (or, from a node we waited at, on the way down).  Up to
+		 * expected - 1 waiters sleep on this word, all now free to
+		 * go: wake them all. */
+		usync_wake_store(&node->sense, sense, policy, INT_MAX);
 	}
+	USYNC_BARRIER_DEBUG_EXIT(self);
 	return 0;
 }
 
@@ -169,6 +175,12 @@ static int tree_wait(union usync_barrier_state *s, unsigned thread_id)
 	return usync_tree_barrier_wait(&s->tree, thread_id);
 }
 
+static int tree_set_policy(union usync_barrier_state *s,
+			   usync_wait_policy_t policy)
+{
+	return usync_tree_barrier_set_policy(&s->tree, policy);
+}
+
 const struct usync_barrier_ops usync_barrier_ops_tree = {
-	"tree", tree_init, tree_destroy, tree_wait,
+	"tree", tree_init, tree_destroy, tree_wait, tree_set_policy,
 };
