@@ -48,7 +48,7 @@ def check_dir(d, expect_workloads=WORKLOADS):
             fail("%s:%d: impl %r" % (path, n, r["impl"]))
         if not r["series"].startswith(r["impl"] + ":"):
             fail("%s:%d: series %r vs impl" % (path, n, r["series"]))
-        if r["policy"] not in ("spin", "yield", "-"):
+        if r["policy"] not in ("spin", "yield", "park", "-"):
             fail("%s:%d: policy %r" % (path, n, r["policy"]))
         if r["oversubscribed"] not in ("0", "1"):
             fail("%s:%d: oversubscribed %r" % (path, n, r["oversubscribed"]))

@@ -217,13 +217,19 @@ void harness_run(struct trial *t)
 	bench_sleep_ns(t->measure_ns);
 	/* relaxed: a hint; see trial_poll. */
 	atomic_store_explicit(&t->phase, PH_STOP, memory_order_relaxed);
-	t->wall_ns = bench_now_ns() - t0;
+	uint64_t t_stop = bench_now_ns();
+	t->wall_ns = t_stop - t0;
 
-	/* The mutex orders every worker's counts before our reads. */
+	/* The mutex orders every worker's counts before our reads.  Every
+	 * worker finishes the operation it is in (an acquisition, a barrier
+	 * episode) before it sees STOP, so this waits at most one operation
+	 * per thread: under oversubscribed pure spinning that is a few
+	 * scheduler slices each, bounded; stop_lag_ns records it. */
 	pthread_mutex_lock(&pool.mu);
 	while (pool.finished < t->nthreads)
 		pthread_cond_wait(&pool.done, &pool.mu);
 	pthread_mutex_unlock(&pool.mu);
+	t->stop_lag_ns = bench_now_ns() - t_stop;
 }
 
 void trial_stats(const struct trial *t, struct trial_stats *s)

@@ -54,6 +54,7 @@ struct trial {
 	USYNC_ALIGNED _Atomic(unsigned) phase;
 	/* Results, valid after harness_run. */
 	USYNC_ALIGNED uint64_t wall_ns;
+	uint64_t stop_lag_ns; /* STOP to the last worker done */
 	struct worker *workers; /* the pool's, nthreads of them */
 };
 

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #ifndef BENCH_SOURCE_ROOT
@@ -38,13 +39,16 @@ static struct options {
 	double duration_ms, warmup_ms, delay_ns;
 	int reps;
 } opt = {
-	.placement = "compact", .policy = "default", .delay_ns = 200,
+	.placement = "compact", .policy = "all", .delay_ns = 200,
 	.duration_ms = -1, .warmup_ms = -1, .reps = -1,
 	.workloads = "uncontended,lock,barrier,readmostly,handoff",
 };
 
 static struct topology topo;
-static struct run_config config;
+/* config: every point in full mode, the oversubscription points in quick
+ * mode; config2 (and reps2): quick mode's secondary points. */
+static struct run_config config, config2;
+static int reps2;
 static FILE *csv;
 
 static struct point *points;
@@ -52,6 +56,10 @@ static unsigned npoints, cap_points;
 static unsigned trials_done, trials_total, failures;
 static uint64_t run_start_ns, last_progress_ns;
 static bool progress_tty;
+/* The longest a trial ran past its STOP (threads finishing the operation
+ * they were in), and where: oversubscribed spinning shows up here. */
+static uint64_t worst_lag_ns;
+static char worst_lag_point[256];
 
 /* Every trial's ns_per_op, by point, for the closing summary. */
 static double **samples;
@@ -60,9 +68,14 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 "usage: usync-bench [options] [--benchmark_* flags]\n"
-"  --quick            short trials (20 ms warm-up, 50 ms, 3 reps; <= 2x cores)\n"
-"  --full             long trials (200 ms warm-up, 1 s, 5 reps; up to 4x cores)\n"
-"                     (the default)\n"
+"  --quick            short trials (20 ms warm-up, 50 ms, 3 reps) for the\n"
+"                     oversubscription points (lock empty/0 and barrier none,\n"
+"                     every policy, 1 .. 4x cores); the rest trimmed: first\n"
+"                     policy only, <= 2x cores, fewer cs/delay variants,\n"
+"                     2 reps of 10+30 ms (--reps/--duration-ms/--warmup-ms\n"
+"                     given explicitly apply to every point)\n"
+"  --full             long trials (200 ms warm-up, 1 s, 5 reps; everything,\n"
+"                     up to 4x cores) (the default)\n"
 "  --filter RE        run only points whose name matches RE (POSIX ERE);\n"
 "                     names are WORKLOAD/SERIES/... as --list prints them\n"
 "  --exclude RE       skip points whose name matches RE\n"
@@ -76,7 +89,8 @@ static void usage(FILE *f)
 "  --warmup-ms N      warm-up per trial (excluded)\n"
 "  --reps N           repetitions per point\n"
 "  --delay-ns D       mean of the random non-critical delay (default 200)\n"
-"  --policy P         usync wait policy: default | spin | yield | both\n"
+"  --policy LIST      usync wait policies, comma-separated: default | spin |\n"
+"                     yield | park | all (= spin,yield,park; the default)\n"
 "  --out DIR          output directory (default bench/results/<machine>)\n"
 "  --name NAME        machine name (default <cpu-model>-<N>c)\n"
 "  --list             print the points and exit\n"
@@ -160,7 +174,9 @@ static void add_point(struct point *p, const int *order, int ncpu)
 		p->cs = "-";
 	/* The uncontended points feed a ratio with a 5% goal: they are cheap,
 	 * so they get three times the repetitions. */
-	p->reps = (unsigned)opt.reps * (p->workload == W_UNCONTENDED ? 3 : 1);
+	p->cfg = p->secondary ? &config2 : &config;
+	p->reps = (unsigned)(p->secondary ? reps2 : opt.reps) *
+		  (p->workload == W_UNCONTENDED ? 3 : 1);
 	if (p->reps > MAX_REPS)
 		p->reps = MAX_REPS;
 	char thr[32];
@@ -185,39 +201,71 @@ static void add_point(struct point *p, const int *order, int ncpu)
 
 static const char *policy_name(int p)
 {
-	return p < 0 ? "-" : p == USYNC_WAIT_SPIN ? "spin" : "yield";
+	return p < 0			? "-"
+	       : p == USYNC_WAIT_SPIN	? "spin"
+	       : p == USYNC_WAIT_YIELD ? "yield"
+					: "park";
 }
 
 /* The lock series of this run: usync ones once per requested policy. */
 static struct lock_series *lock_series;
 static unsigned nlock_series;
 
-static int pols[2], npol;
+/* The requested policies, the build's default first when requested (the
+ * secondary points of quick mode run pols[0] only). */
+static int pols[3], npol;
+
+static void add_pol(int p)
+{
+	for (int k = 0; k < npol; k++)
+		if (pols[k] == p)
+			return;
+	pols[npol++] = p;
+}
+
+static void parse_policies(void)
+{
+	const int def = USYNC_WAIT_DEFAULT;
+	char buf[256];
+	snprintf(buf, sizeof buf, "%s", opt.policy);
+	bool want[3] = { false, false, false };
+	for (char *save, *tok = strtok_r(buf, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		if (strcmp(tok, "default") == 0)
+			want[def] = true;
+		else if (strcmp(tok, "spin") == 0)
+			want[USYNC_WAIT_SPIN] = true;
+		else if (strcmp(tok, "yield") == 0)
+			want[USYNC_WAIT_YIELD] = true;
+		else if (strcmp(tok, "park") == 0)
+			want[USYNC_WAIT_PARK] = true;
+		else if (strcmp(tok, "all") == 0)
+			want[0] = want[1] = want[2] = true;
+		else {
+			fprintf(stderr, "usync-bench: --policy: comma list of "
+					"default|spin|yield|park|all\n");
+			exit(2);
+		}
+	}
+	if (want[def])
+		add_pol(def);
+	for (int p = 0; p < 3; p++)
+		if (want[p])
+			add_pol(p);
+	if (npol == 0) {
+		fprintf(stderr, "usync-bench: --policy: empty list\n");
+		exit(2);
+	}
+}
 
 static void build_lock_series(void)
 {
 	const int def = USYNC_WAIT_DEFAULT;
-	if (strcmp(opt.policy, "default") == 0)
-		pols[npol++] = def;
-	else if (strcmp(opt.policy, "spin") == 0)
-		pols[npol++] = USYNC_WAIT_SPIN;
-	else if (strcmp(opt.policy, "yield") == 0)
-		pols[npol++] = USYNC_WAIT_YIELD;
-	else if (strcmp(opt.policy, "both") == 0) {
-		pols[npol++] = def;
-		pols[npol++] = def == USYNC_WAIT_SPIN ? USYNC_WAIT_YIELD
-						      : USYNC_WAIT_SPIN;
-	} else {
-		fprintf(stderr, "usync-bench: --policy: default|spin|yield|both\n");
-		exit(2);
-	}
-	lock_series = calloc(usync_lock_table_len * 2 + peer_lock_table_len,
+	lock_series = calloc(usync_lock_table_len * 3 + peer_lock_table_len,
 			     sizeof *lock_series);
 	for (int k = 0; k < npol; k++)
 		for (unsigned i = 0; i < usync_lock_table_len; i++) {
 			struct lock_series s = usync_lock_table[i];
-			if (s.policy >= 0 && s.policy != pols[k])
-				continue; /* fixed policy (mcs-generic) */
 			s.policy = pols[k];
 			if (pols[k] != def)
 				snprintf(s.name, sizeof s.name, "%s@%s",
@@ -234,7 +282,7 @@ static unsigned nbarrier_series;
 
 static void build_barrier_series(void)
 {
-	barrier_series = calloc(usync_barrier_table_len * 2 +
+	barrier_series = calloc(usync_barrier_table_len * 3 +
 					peer_barrier_table_len,
 				sizeof *barrier_series);
 	for (int k = 0; k < npol; k++)
@@ -295,6 +343,7 @@ static void add_handoff_points(void)
 		p->cpus = malloc(sizeof(int) * 2);
 		p->cpus[0] = a->os;
 		p->cpus[1] = partner[d]->os;
+		p->secondary = opt.quick;
 		add_point(p, NULL, 0);
 	}
 }
@@ -310,20 +359,40 @@ static void build_points(const int *order, int ncpu, const unsigned *steps,
 		    { "work100", CS_WORK100 } };
 	unsigned delays[2] = { 0, (unsigned)lround(opt.delay_ns) };
 
+	/* Quick mode: the oversubscription points (lock empty/0, barrier
+	 * none) run every series at every thread count; the rest (secondary)
+	 * run the first policy and the peers, up to 2x the cores, with
+	 * config2's shorter trials. */
+	const bool q = opt.quick;
+	const unsigned max2 = 2u * (unsigned)ncpu;
+#define SECONDARY_SKIP(pol, thr) (q && (((pol) >= 0 && (pol) != pols[0]) || \
+					 (thr) > max2))
+
 	if (workload_on("uncontended"))
 		for (unsigned i = 0; i < nlock_series; i++) {
+			if (SECONDARY_SKIP(lock_series[i].policy, 1u))
+				continue;
 			struct point *p = new_point();
 			p->workload = W_UNCONTENDED;
 			set_from_lock(p, &lock_series[i]);
 			p->nthreads = 1;
 			p->placement = placement;
+			p->secondary = q;
 			add_point(p, order, ncpu);
 		}
 	if (workload_on("lock"))
 		for (unsigned c = 0; c < 3; c++)
-			for (unsigned d = 0; d < 2; d++)
+			for (unsigned d = 0; d < 2; d++) {
+				bool primary = c == 0 && d == 0;
+				/* quick: empty/D, shared/0, work100/D */
+				if (q && !primary && (c == 1) != (d == 0))
+					continue;
 				for (unsigned k = 0; k < nsteps; k++)
 					for (unsigned i = 0; i < nlock_series; i++) {
+						if (!primary &&
+						    SECONDARY_SKIP(lock_series[i].policy,
+								   steps[k]))
+							continue;
 						struct point *p = new_point();
 						p->workload = W_LOCK;
 						set_from_lock(p, &lock_series[i]);
@@ -333,8 +402,10 @@ static void build_points(const int *order, int ncpu, const unsigned *steps,
 						p->cs = css[c].name;
 						p->cs_kind = css[c].kind;
 						p->delay_ns = delays[d];
+						p->secondary = q && !primary;
 						add_point(p, order, ncpu);
 					}
+			}
 	if (workload_on("barrier"))
 		for (unsigned skew = 0; skew < 2; skew++)
 			for (unsigned k = 0; k < nsteps; k++)
@@ -343,6 +414,8 @@ static void build_points(const int *order, int ncpu, const unsigned *steps,
 						continue;
 					const struct barrier_series *s =
 						&barrier_series[i];
+					if (skew && SECONDARY_SKIP(s->policy, steps[k]))
+						continue;
 					struct point *p = new_point();
 					p->workload = W_BARRIER;
 					p->barrier = s;
@@ -357,11 +430,17 @@ static void build_points(const int *order, int ncpu, const unsigned *steps,
 					p->skewed = skew;
 					p->cs = skew ? "skewed" : "none";
 					p->delay_ns = skew ? 1000 : 0;
+					p->secondary = q && skew;
 					add_point(p, order, ncpu);
 				}
 	if (workload_on("readmostly"))
 		for (unsigned k = 0; k < nsteps; k++)
 			for (unsigned i = 0; i <= nlock_series; i++) {
+				if (SECONDARY_SKIP(i < nlock_series
+							   ? lock_series[i].policy
+							   : -1,
+						   steps[k]))
+					continue;
 				struct point *p = new_point();
 				p->workload = W_READMOSTLY;
 				if (i < nlock_series) {
@@ -377,8 +456,10 @@ static void build_points(const int *order, int ncpu, const unsigned *steps,
 				p->oversubscribed = steps[k] > (unsigned)ncpu;
 				p->placement = placement;
 				p->cs = "shared";
+				p->secondary = q;
 				add_point(p, order, ncpu);
 			}
+#undef SECONDARY_SKIP
 	if (workload_on("handoff"))
 		add_handoff_points();
 }
@@ -417,11 +498,11 @@ static void trial_cb(void *arg, gb_result_t *out)
 	struct point *p = arg;
 	struct point_result r;
 	switch (p->workload) {
-	case W_UNCONTENDED: run_uncontended_trial(p, &config, &r); break;
-	case W_LOCK: run_lock_trial(p, &config, &r); break;
-	case W_BARRIER: run_barrier_trial(p, &config, &r); break;
-	case W_READMOSTLY: run_readmostly_trial(p, &config, &r); break;
-	case W_HANDOFF: run_handoff_trial(p, &config, &r); break;
+	case W_UNCONTENDED: run_uncontended_trial(p, p->cfg, &r); break;
+	case W_LOCK: run_lock_trial(p, p->cfg, &r); break;
+	case W_BARRIER: run_barrier_trial(p, p->cfg, &r); break;
+	case W_READMOSTLY: run_readmostly_trial(p, p->cfg, &r); break;
+	case W_HANDOFF: run_handoff_trial(p, p->cfg, &r); break;
 	}
 	unsigned rep = p->next_rep++;
 	trials_done++;
@@ -439,6 +520,10 @@ static void trial_cb(void *arg, gb_result_t *out)
 		samples[idx][rep] = r.ns_per_op;
 	progress(p, rep, &r);
 	out->seconds = (double)r.duration_ns / 1e9;
+	if (r.stop_lag_ns > worst_lag_ns) {
+		worst_lag_ns = r.stop_lag_ns;
+		snprintf(worst_lag_point, sizeof worst_lag_point, "%s", p->name);
+	}
 	int k = 0;
 #define COUNTER(n, v) (out->counter_name[k] = n, out->counter_value[k++] = (v))
 	COUNTER("ns_per_op", r.ns_per_op);
@@ -501,6 +586,8 @@ static void summary(void)
 				       s->name, u, s->ck_match, c, u / c);
 		}
 	}
+	printf("longest stop lag (STOP to every thread out): %.1f ms, %s\n",
+	       worst_lag_ns / 1e6, worst_lag_point);
 	if (workload_on("handoff")) {
 		printf("one-way cache-line transfer (hardware floor):\n");
 		for (unsigned i = 0; i < npoints; i++)
@@ -649,6 +736,11 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	/* Quick mode's secondary points: shorter trials and fewer reps
+	 * unless the flags were given explicitly. */
+	double dur2 = opt.duration_ms >= 0 ? opt.duration_ms : opt.quick ? 30 : 1000;
+	double warm2 = opt.warmup_ms >= 0 ? opt.warmup_ms : opt.quick ? 10 : 200;
+	reps2 = opt.reps >= 1 ? opt.reps : opt.quick ? 2 : 5;
 	if (opt.duration_ms < 0)
 		opt.duration_ms = opt.quick ? 50 : 1000;
 	if (opt.warmup_ms < 0)
@@ -657,8 +749,12 @@ int main(int argc, char **argv)
 		opt.reps = opt.quick ? 3 : 5;
 	if (opt.reps > MAX_REPS)
 		opt.reps = MAX_REPS;
+	if (reps2 > MAX_REPS)
+		reps2 = MAX_REPS;
 	config.measure_ns = (uint64_t)(opt.duration_ms * 1e6);
 	config.warmup_ns = (uint64_t)(opt.warmup_ms * 1e6);
+	config2.measure_ns = (uint64_t)(dur2 * 1e6);
+	config2.warmup_ns = (uint64_t)(warm2 * 1e6);
 	if (opt.filter && regcomp(&filter_re, opt.filter, REG_EXTENDED | REG_NOSUB)) {
 		fprintf(stderr, "usync-bench: bad --filter regex\n");
 		opt.filter = NULL;
@@ -712,7 +808,7 @@ int main(int argc, char **argv)
 			for (int i = 0; i < nb; i++)
 				take |= (unsigned)b[i] == v;
 			take |= v == (unsigned)ncpu || v == 2u * (unsigned)ncpu ||
-				(!opt.quick && v == 4u * (unsigned)ncpu);
+				v == 4u * (unsigned)ncpu;
 			if (take)
 				steps[nsteps++] = v;
 		}
@@ -722,6 +818,7 @@ int main(int argc, char **argv)
 		if (steps[i] > max_threads)
 			max_threads = steps[i];
 
+	parse_policies();
 	build_lock_series();
 	build_barrier_series();
 	build_points(order, ncpu, steps, nsteps);
@@ -734,10 +831,14 @@ int main(int argc, char **argv)
 			printf("\n");
 		}
 		unsigned trials = 0;
-		for (unsigned i = 0; i < npoints; i++)
+		double secs = 0;
+		for (unsigned i = 0; i < npoints; i++) {
 			trials += points[i].reps;
-		printf("%u points, %u trials, ~%.0f s\n", npoints, trials,
-		       trials * (opt.duration_ms + opt.warmup_ms) / 1e3);
+			secs += points[i].reps *
+				(double)(points[i].cfg->measure_ns +
+					 points[i].cfg->warmup_ns) / 1e9;
+		}
+		printf("%u points, %u trials, ~%.0f s\n", npoints, trials, secs);
 		return 0;
 	}
 
@@ -800,9 +901,13 @@ int main(int argc, char **argv)
 		.policy_arg = opt.policy, .out_dir = dir, .argc = orig_argc,
 		.argv = orig_argv, .warmup_ns = config.warmup_ns,
 		.measure_ns = config.measure_ns, .reps = opt.reps,
+		.warmup2_ns = config2.warmup_ns,
+		.measure2_ns = config2.measure_ns, .reps2 = reps2,
 		.npoints = npoints, .smt = opt.smt, .cpus = order,
 		.ncpus = ncpu, .delay_ns = opt.delay_ns,
 	};
+	read_loadavg(meta.load_start, sizeof meta.load_start);
+	meta.start_time = (long)time(NULL);
 	if (write_meta(dir, &topo, &meta) != 0)
 		fprintf(stderr, "usync-bench: cannot write meta.json\n");
 
@@ -818,6 +923,11 @@ int main(int argc, char **argv)
 	gb_run(opt.console);
 	harness_fini();
 	fclose(csv);
+	/* Again, with the load at the end: other work on the machine is what
+	 * most often distorts the oversubscribed points. */
+	read_loadavg(meta.load_end, sizeof meta.load_end);
+	if (write_meta(dir, &topo, &meta) != 0)
+		fprintf(stderr, "usync-bench: cannot write meta.json\n");
 	topo_fini(&topo);
 	summary();
 	printf("results: %s/{results.csv,gbench.json,meta.json}\n", dir);

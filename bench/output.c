@@ -55,6 +55,18 @@ void json_string(FILE *f, const char *s)
 	fputc('"', f);
 }
 
+void read_loadavg(char *buf, size_t n)
+{
+	double a = 0, b = 0, c = 0;
+	FILE *f = fopen("/proc/loadavg", "r");
+	buf[0] = '\0';
+	if (f == NULL)
+		return;
+	if (fscanf(f, "%lf %lf %lf", &a, &b, &c) == 3)
+		snprintf(buf, n, "%.2f %.2f %.2f", a, b, c);
+	fclose(f);
+}
+
 static void kv(FILE *f, const char *k, const char *v, bool comma)
 {
 	fprintf(f, "  ");
@@ -104,7 +116,7 @@ int write_meta(const char *dir, const struct topology *t,
 	char host[256] = "unknown";
 	gethostname(host, sizeof host);
 	host[sizeof host - 1] = '\0';
-	time_t now = time(NULL);
+	time_t now = m->start_time ? (time_t)m->start_time : time(NULL);
 	struct tm tm;
 	gmtime_r(&now, &tm);
 	strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
@@ -118,6 +130,8 @@ int write_meta(const char *dir, const struct topology *t,
 	kv(f, "cpu_model", t->model, true);
 	kv(f, "date", buf, true);
 	fprintf(f, "  \"nproc\": %ld,\n", sysconf(_SC_NPROCESSORS_ONLN));
+	kv(f, "loadavg_start", m->load_start, true);
+	kv(f, "loadavg_end", m->load_end, true);
 	fprintf(f, "  \"topology\": {\n    \"pus\": %d, \"cores\": %d, "
 		   "\"packages\": %d, \"numa_nodes\": %d, \"l3_groups\": %d, "
 		   "\"has_l3\": %s,\n",
@@ -149,7 +163,9 @@ int write_meta(const char *dir, const struct topology *t,
 	fprintf(f, "  \"usync_config\": {\"cacheline\": %d, "
 		   "\"default_wait_policy\": \"%s\", \"spin_budget_ns\": %d, "
 		   "\"build_type\": \"%s\"},\n",
-		USYNC_CACHELINE, USYNC_DEFAULT_WAIT_POLICY ? "yield" : "spin",
+		USYNC_CACHELINE, USYNC_DEFAULT_WAIT_POLICY == USYNC_WAIT_SPIN    ? "spin"
+		: USYNC_DEFAULT_WAIT_POLICY == USYNC_WAIT_YIELD ? "yield"
+								: "park",
 		USYNC_SPIN_BUDGET_NS, BENCH_BUILD_TYPE);
 	fprintf(f, "  \"usync_spin_relax_ns\": %.2f,\n", usync_spin_relax_ns());
 	fprintf(f, "  \"bench_spin_iters_per_ns\": %.4f,\n", bench_spin_per_ns());
@@ -172,6 +188,9 @@ int write_meta(const char *dir, const struct topology *t,
 		   "  \"delay_ns\": %.0f,\n",
 		m->measure_ns / 1e6, m->warmup_ns / 1e6, m->reps, m->npoints,
 		m->delay_ns);
+	fprintf(f, "  \"secondary\": {\"duration_ms\": %.3f, \"warmup_ms\": %.3f, "
+		   "\"repetitions\": %d},\n",
+		m->measure2_ns / 1e6, m->warmup2_ns / 1e6, m->reps2);
 	fprintf(f, "  \"uncontended_pairs\": {");
 	int first = 1;
 	for (unsigned i = 0; i < usync_lock_table_len; i++) {

@@ -26,6 +26,12 @@ struct meta_info {
 	char **argv;
 	uint64_t warmup_ns, measure_ns;
 	int reps;
+	uint64_t warmup2_ns, measure2_ns; /* quick mode's secondary points */
+	int reps2;
+	/* /proc/loadavg's first three fields at the start and the end of the
+	 * run (the end: NULL until the run is over). */
+	char load_start[64], load_end[64];
+	long start_time; /* time(NULL) at the start; 0 = now */
 	unsigned npoints;
 	bool smt;
 	const int *cpus; /* the placement order */
@@ -35,6 +41,9 @@ struct meta_info {
 
 int write_meta(const char *dir, const struct topology *t,
 	       const struct meta_info *m);
+
+/* The 1, 5 and 15 minute load averages, "" if unknown. */
+void read_loadavg(char *buf, size_t n);
 
 /* Write s as a JSON string literal. */
 void json_string(FILE *f, const char *s);

@@ -771,6 +771,10 @@ def primary_variant(vs, cs_pref=("", "empty", "none", "-")):
     return vs[0]
 
 
+def p_idx(p):
+    return ("spin", "yield", "park").index(p) if p in ("spin", "yield", "park") else 9
+
+
 def ratio(a, b):
     if a is None or b is None or math.isnan(a) or math.isnan(b) or b == 0:
         return NAN
@@ -887,7 +891,7 @@ class Report:
                 "was one repetition or all agreed), 3 significant figures, k = 10^3, M = 10^6. "
                 "Columns marked %s are **oversubscribed** (more threads than %s cores); MCS'91 "
                 "never ran there, and spinning waiters (the `@spin` policy, ck, pthread spin) "
-                "are expected to collapse, while usync's default yield policy should not. "
+                "are expected to collapse, while usync's yield and park policies should not. "
                 "Two-thread figures below the cache-line transfer floor are not faster "
                 "hand-offs: they come from one thread re-taking the lock several times before "
                 "the other gets it (unfair short-term behaviour of TAS-style locks) - check the "
@@ -996,19 +1000,6 @@ class Report:
                         md_table(["usync", "ck"] + [c[0] for c in cols], body), ""]
                 if not unc:
                     out += ["(no uncontended workload: the 1-thread column uses the lock workload)", ""]
-            # vs pthread:mutex at oversubscribed counts
-            if ov and "pthread:mutex" in lock.stats:
-                body = []
-                for s in lock.series:
-                    si = lock.info[s]
-                    if si.impl != "usync" or si.generic:
-                        continue
-                    body.append(["`%s`" % s] + [fmt_ratio(ratio(lock.med(s, t), lock.med("pthread:mutex", t)))
-                                                for t in ov])
-                if body:
-                        out += ["### Locks vs `pthread:mutex`, oversubscribed (%s)" % lock.label, "",
-                            md_table(["usync"] + ["%d%s" % (t, DAGGER) for t in ov], body), ""]
-            out += self.policy_table(lock, "Locks")
         if bar:
             tm = self.tmax(bar)
             ov = [t for t in bar.threads if t in self.over]
@@ -1028,47 +1019,265 @@ class Report:
             if body:
                 out += ["### Barriers vs ck (%s)" % (bar.label or "barrier"), "",
                         md_table(["usync", "ck"] + [c[0] for c in cols], body), ""]
-            if ov and "pthread:barrier" in bar.stats:
-                body = []
-                for s in bar.series:
-                    si = bar.info[s]
-                    if si.impl != "usync" or si.generic:
-                        continue
-                    body.append(["`%s`" % s] + [fmt_ratio(ratio(bar.med(s, t), bar.med("pthread:barrier", t)))
-                                                for t in ov])
-                if body:
-                        out += ["### Barriers vs `pthread:barrier`, oversubscribed", "",
-                            md_table(["usync"] + ["%d%s" % (t, DAGGER) for t in ov], body), ""]
-            out += self.policy_table(bar, "Barriers")
         if len(out) == header_len:
             out += ["No matched usync/peer pairs in the data.", ""]
+        else:
+            out += ["usync vs `pthread:mutex` / `pthread:barrier` when oversubscribed, and each "
+                    "waiting policy vs `@spin` when every thread has a core: see "
+                    "[Oversubscription goals](#oversubscription-goals).", ""]
         return out
 
-    def policy_table(self, v, what):
-        ts = [t for t in v.threads if t not in self.over]
-        body = []
-        alt_names = set()
+    # oversubscription goals ---------------------------------------------
+    POLICIES = ("spin", "yield", "park")
+    TAS_FAMILY = ("tas", "ttas", "backoff")
+    QUEUE_LOCKS = ("ticket", "anderson", "mcs", "clh", "mcs-generic")
+
+    def default_policy(self):
+        uc = self.meta.get("usync_config")
+        pol = uc.get("default_wait_policy") if isinstance(uc, dict) else None
+        return pol if pol in self.POLICIES else "yield"
+
+    def ncpus(self):
+        pc = self.meta.get("placement_cpus")
+        if isinstance(pc, list) and pc:
+            return len(pc)
+        return self.nproc
+
+    @staticmethod
+    def floored(st):
+        """Some repetition completed no operation: its ns_per_op is a floor."""
+        return st is not None and any((r.raw.get("ops") or "").strip() == "0" for r in st.rows)
+
+    def usync_by_policy(self, v):
+        """{base name (usync:mcs, usync:mcs-generic): {policy: series}}."""
+        default = self.default_policy()
+        out = {}
         for s in v.series:
             si = v.info[s]
-            if not si.default_usync:
+            if si.impl != "usync":
                 continue
-            alts = sorted(x for x in v.stats if v.info[x].base == si.base and v.info[x].spin
-                          and not v.info[x].generic)
-            if not alts:
+            base, _, pol = s.partition("@")
+            pol = pol or default
+            if pol in self.POLICIES:
+                out.setdefault(base, {})[pol] = s
+        return out
+
+    def goal_cell(self, num, den, goal):
+        """ratio num/den with met/missed against goal (ratio <= goal)."""
+        a = num.med if num else NAN
+        b = den.med if den else NAN
+        r = ratio(a, b)
+        if math.isnan(r):
+            return "n/a", None
+        pre = "\u2265" if self.floored(num) else ""
+        if r <= goal:
+            return "%s%s met" % (pre, fmt_ratio(r)), True
+        # within the run-to-run spread of the two medians?
+        spread = 0.0
+        for st in (num, den):
+            if st and st.n > 1 and st.med > 0:
+                spread = max(spread, (st.hi - st.lo) / st.med)
+        if goal == 1 and r <= 1 + spread:
+            return "%s%s **missed** (within spread)" % (pre, fmt_ratio(r)), False
+        return "%s%s **missed**" % (pre, fmt_ratio(r)), False
+
+    def pol_label(self, pol):
+        return pol + (" (default)" if pol == self.default_policy() else "")
+
+    def oversub_section(self):
+        out = ["## Oversubscription goals", ""]
+        lock = primary_variant(self.variants.get("lock", []))
+        bar = primary_variant(self.variants.get("barrier", []))
+        n = self.ncpus()
+        default = self.default_policy()
+        tally = [0, 0]
+
+        def count(ok):
+            if ok is not None:
+                tally[0 if ok else 1] += 1
+
+        def over_cols(v):
+            ts = sorted(t for t in v.threads if t in self.over)
+            return [(t, "%d thr (%s)" % (t, ("%gx" % (t / n)) if n else "over")) for t in ts]
+
+        out += ["Ratios of medians (ns per acquisition or episode) from this run; the build's "
+                "default policy is `%s` (series without `@`). `\u2265` marks a ratio whose "
+                "numerator is a floor: some repetition completed no operation in its interval. "
+                "Cells are marked met or **missed**." % default, ""]
+        ls, le = self.meta.get("loadavg_start"), self.meta.get("loadavg_end")
+        if ls or le:
+            out += ["Load average (1, 5, 15 min) when the run started: %s; when it ended: %s, on %s "
+                    "CPUs. Other work on the machine takes cores from the benchmark's threads: with "
+                    "a load near or above the CPU count, even the \"threads \u2264 cores\" points "
+                    "run oversubscribed." % (ls or "n/a", le or "n/a", self.meta.get("nproc", "?")), ""]
+        if lock and "pthread:mutex" in lock.stats:
+            cols = over_cols(lock)
+            if cols:
+                body = []
+                for base, pols in sorted(self.usync_by_policy(lock).items(),
+                                         key=lambda kv: ((LOCK_ORDER + ["mcs-generic"]).index(kv[0][6:])
+                                                         if kv[0][6:] in LOCK_ORDER + ["mcs-generic"]
+                                                         else 99, kv[0])):
+                    alg = base.split(":", 1)[1]
+                    goal = 2.0 if alg in self.TAS_FAMILY else 20.0 if alg in self.QUEUE_LOCKS else None
+                    if goal is None:
+                        continue
+                    peer = "ck:%s" % LOCK_PEER.get(alg.replace("-generic", ""), "")
+                    first = True
+                    for pol in self.POLICIES:
+                        if pol not in pols:
+                            continue
+                        s = pols[pol]
+                        row = ["`%s`" % base if first else "", self.pol_label(pol),
+                               "\u2264 %gx" % goal if first else ""]
+                        for t, _ in cols:
+                            c, ok = self.goal_cell(lock.get(s, t), lock.get("pthread:mutex", t), goal)
+                            count(ok)
+                            row.append(c)
+                        if first and peer in lock.stats:
+                            row.append("`%s`" % peer)
+                            for t, _ in cols:
+                                st = lock.get(peer, t)
+                                r = ratio(st.med if st else NAN, lock.med("pthread:mutex", t))
+                                row.append(("\u2265" if self.floored(st) else "") + fmt_ratio(r))
+                        else:
+                            row += [""] * (1 + len(cols))
+                        body.append(row)
+                        first = False
+                if body:
+                    out += ["### Locks vs `pthread:mutex`, oversubscribed (%s)" % lock.label, "",
+                            "Goal: TAS family (tas, ttas, backoff) within 2x of `pthread:mutex`, "
+                            "queue locks (ticket, anderson, mcs, clh) within 20x. ck's ratio is "
+                            "shown for comparison (no goal).", "",
+                            md_table(["usync lock", "policy", "goal"] + [c[1] for c in cols] +
+                                     ["ck peer"] + ["ck " + c[1] for c in cols], body), ""]
+        if bar and "pthread:barrier" in bar.stats:
+            cols = over_cols(bar)
+            if cols:
+                body = []
+                for base, pols in sorted(self.usync_by_policy(bar).items(),
+                                         key=lambda kv: (BARRIER_ORDER.index(kv[0][6:])
+                                                         if kv[0][6:] in BARRIER_ORDER else 99, kv[0])):
+                    alg = base.split(":", 1)[1]
+                    peer = "ck:%s" % BARRIER_PEER.get(alg, "")
+                    first = True
+                    for pol in self.POLICIES:
+                        if pol not in pols:
+                            continue
+                        s = pols[pol]
+                        row = ["`%s`" % base if first else "", self.pol_label(pol)]
+                        for t, _ in cols:
+                            c, ok = self.goal_cell(bar.get(s, t), bar.get("pthread:barrier", t), 1.0)
+                            count(ok)
+                            row.append(c)
+                        if first and peer in bar.stats:
+                            row.append("`%s`" % peer)
+                            for t, _ in cols:
+                                st = bar.get(peer, t)
+                                r = ratio(st.med if st else NAN, bar.med("pthread:barrier", t))
+                                row.append(("\u2265" if self.floored(st) else "") + fmt_ratio(r))
+                        else:
+                            row += [""] * (1 + len(cols))
+                        body.append(row)
+                        first = False
+                if body:
+                    out += ["### Barriers vs `pthread:barrier`, oversubscribed (%s)" % bar.label, "",
+                            "Goal: every usync barrier no slower than `pthread:barrier` (\u2264 1x).", "",
+                            md_table(["usync barrier", "policy"] + [c[1] for c in cols] +
+                                     ["ck peer"] + ["ck " + c[1] for c in cols], body), ""]
+        # threads <= cores: policy / spin
+        body = []
+        under_cols = []
+        for v, what in ((lock, "lock"), (bar, "barrier")):
+            if not v:
                 continue
-            sp = s + "@spin" if s + "@spin" in alts else alts[0]
-            alt_names.add(sp.split("@", 1)[1])
-            body.append(["`%s`" % s] + [fmt_ratio(ratio(v.med(s, t), v.med(sp, t))) for t in ts])
-        if not body or not ts:
+            ts = [t for t in v.threads if t not in self.over]
+            for base, pols in self.usync_by_policy(v).items():
+                if "spin" not in pols:
+                    continue
+                for pol in self.POLICIES:
+                    if pol == "spin" or pol not in pols:
+                        continue
+                    for t in ts:
+                        c, ok = self.goal_cell(v.get(pols[pol], t), v.get(pols["spin"], t), 1.0)
+                        count(ok)
+                        under_cols.append((what, base, pol, t, c))
+        if under_cols:
+            keys = sorted({(w, t) for w, _, _, t, _ in under_cols}, key=lambda k: (k[0] != "lock", k[1]))
+            cells = {(w, b, p, t): c for w, b, p, t, c in under_cols}
+            rowkeys = []
+            for w, b, p, _, _ in under_cols:
+                if (w, b, p) not in rowkeys:
+                    rowkeys.append((w, b, p))
+            order = {"lock": LOCK_ORDER + ["mcs-generic"], "barrier": BARRIER_ORDER}
+            rowkeys.sort(key=lambda k: (k[0] != "lock", order[k[0]].index(k[1][6:])
+                                        if k[1][6:] in order[k[0]] else 99,
+                                        k[1], p_idx(k[2])))
+            for w, b, p in rowkeys:
+                body.append(["%s `%s`" % (w, b), self.pol_label(p)] +
+                            [cells.get((w, b, p, t), EN) if w == kw else EN for kw, t in keys])
+            out += ["### Threads \u2264 cores: policy / `@spin`", "",
+                    "Time under the default policy (and the other non-spin policies) divided by the "
+                    "same primitive's `@spin` time, lock: %s; barrier: %s. Goal \u2264 1 (no slower "
+                    "than spinning). \"within spread\" = above 1 by less than the spread "
+                    "(max - min) / median of either point's repetitions." % (
+                        lock.label if lock else "-", bar.label if bar else "-"), "",
+                    md_table(["usync", "policy"] + ["%s %d thr" % k for k in keys], body), ""]
+        if tally[0] + tally[1]:
+            out += ["Goals: %d met, %d missed (of %d cells)." % (tally[0], tally[1], sum(tally)), ""]
+        out += self.default_policy_par(lock, bar)
+        if len(out) <= 4:
+            out += ["No oversubscribed or policy-varied points in the data.", ""]
+        return out
+
+    def default_policy_par(self, lock, bar):
+        """Geometric mean of time(policy) / time(best policy) per regime."""
+        acc = {}  # (regime, policy) -> [log ratios]
+        prims = 0
+        for v in (lock, bar):
+            if not v:
+                continue
+            for base, pols in self.usync_by_policy(v).items():
+                if len(pols) < 2:
+                    continue
+                prims += 1
+                for t in v.threads:
+                    regime = "over" if t in self.over else "under"
+                    meds = {p: v.med(s, t) for p, s in pols.items()}
+                    meds = {p: m for p, m in meds.items() if not math.isnan(m) and m > 0}
+                    if len(meds) < len(pols):
+                        continue
+                    best = min(meds.values())
+                    for p, m in meds.items():
+                        acc.setdefault((regime, p), []).append(math.log(m / best))
+        pols = [p for p in self.POLICIES if any(k[1] == p for k in acc)]
+        if len(pols) < 2:
             return []
-        uc = self.meta.get("usync_config")
-        pol = (uc.get("wait_policy") or uc.get("default_wait_policy")) if isinstance(uc, dict) else None
-        alt = "/".join("`@%s`" % a for a in sorted(alt_names))
-        return ["### %s: default policy%s / %s, threads <= cores (%s)" % (
-            what, " (%s)" % pol if pol else "", alt, v.label or v.workload), "",
-            "Above 1 = the default policy costs that much more than the %s variant "
-            "when every thread has a core." % alt, "",
-            md_table(["usync"] + ["%d" % t for t in ts], body), ""]
+        gm = {k: math.exp(sum(x) / len(x)) for k, x in acc.items() if x}
+        regimes = [r for r in ("under", "over") if any((r, p) in gm for p in pols)]
+        overall = {}
+        for p in pols:
+            vals = [gm[(r, p)] for r in regimes if (r, p) in gm]
+            overall[p] = math.exp(sum(math.log(x) for x in vals) / len(vals)) if vals else NAN
+        best = min(pols, key=lambda p: overall[p])
+        name = {"under": "threads \u2264 cores", "over": "oversubscribed"}
+        body = [["`%s`%s" % (p, " (build default)" if p == self.default_policy() else "")] +
+                [fmt_ratio(gm.get((r, p), NAN)) for r in regimes] + [fmt_ratio(overall[p])]
+                for p in pols]
+        per = "; ".join("%s: %s" % (name[r], ", ".join(
+            "%s %s" % (p, fmt_ratio(gm[(r, p)])) for p in sorted(pols, key=lambda p: gm.get((r, p), 9e9))
+            if (r, p) in gm)) for r in regimes)
+        n_pts = {r: len(acc.get((r, pols[0]), [])) for r in regimes}
+        return ["### Default policy", "",
+                "Geometric mean, across %d usync locks and barriers and every thread count of the "
+                "regime (lock: %s; barrier: %s), of time(policy) / time(that primitive's best policy "
+                "at that count); 1 = always the best. %s. **Best overall (geometric mean of the two "
+                "regimes): `%s`**%s." % (
+                    prims, lock.label if lock else "-", bar.label if bar else "-", per, best,
+                    " - the build default" if best == self.default_policy() else
+                    " (the build default is `%s`)" % self.default_policy()), "",
+                md_table(["policy"] + ["%s (%d points)" % (name[r], n_pts[r]) for r in regimes] +
+                         ["overall"], body), ""]
 
     # MCS'91 ------------------------------------------------------------
     def ranking(self, v, t, usync_only):
@@ -1321,6 +1530,7 @@ class Report:
         for wl in WORKLOAD_ORDER + sorted(w for w in self.variants if w not in WORKLOAD_ORDER):
             md += self.workload_section(wl)
         md += self.ratio_section()
+        md += self.oversub_section()
         md += self.mcs91_section()
         md += self.checks_section()
         path = os.path.join(self.dir, "REPORT.md")
@@ -1378,7 +1588,8 @@ def selftest(keep=None):
         rp = os.path.join(d, "REPORT.md")
         text = open(rp).read() if os.path.exists(rp) else ""
         for sec in ("## Machine", "## How to read", "## Contended locks", "## Barriers",
-                    "## usync / peer ratios", "## Comparison with MCS'91", "## Checks"):
+                    "## usync / peer ratios", "## Oversubscription goals",
+                    "## Comparison with MCS'91", "## Checks"):
             check(sec in text, "%s: section %r missing" % (name, sec))
         if import_pyplot():
             figs = os.listdir(os.path.join(d, "figures"))

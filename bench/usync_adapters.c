@@ -145,15 +145,18 @@ static inline void u_clh_rel(void *l, union lock_ctx *c)
 }
 LOCK_SERIES_LOOPS(u_clh)
 
-/* MCS through the generic API: one indirect call per operation.  The
- * generic API has no policy setter: it runs the build's default. */
+/* MCS through the generic API: one indirect call per operation; the
+ * policy through usync_lock_set_policy. */
 static int u_generic_mcs_create(void **out, unsigned n, int policy)
 {
-	(void)policy;
 	usync_lock_t *l = NULL;
 	int err = usync_lock_create(&l, "mcs", n);
 	if (err == 0)
+		err = usync_lock_set_policy(l, (usync_wait_policy_t)policy);
+	if (err == 0)
 		*out = l;
+	else if (l)
+		usync_lock_destroy(l);
 	return err;
 }
 static void u_generic_destroy(void *l)
@@ -188,7 +191,7 @@ const struct lock_series usync_lock_table[] = {
 	U_LOCK("usync:clh", clh, "ck:clh", u_clh_destroy, u_clh_ctx_init,
 	       u_clh_ctx_fini),
 	{ .name = "usync:mcs-generic", .impl = "usync",
-	  .algorithm = "mcs-generic", .policy = USYNC_WAIT_DEFAULT,
+	  .algorithm = "mcs-generic", .policy = -1,
 	  .ck_match = "ck:mcs", .create = u_generic_mcs_create,
 	  .destroy = u_generic_destroy, LOCK_SERIES_FNS(u_generic) },
 };

@@ -1,9 +1,15 @@
 #!/usr/bin/env bash
 # scripts/bench.sh - build usync-bench in release mode and run the sweep.
 #
-#   scripts/bench.sh                 quick sweep (the default here: a few
-#                                    minutes at most on a small machine)
-#   scripts/bench.sh --full          the full sweep (1 s trials, 5 reps)
+#   scripts/bench.sh                 quick sweep (the default here: under
+#                                    3 minutes on a 2-core machine): lock
+#                                    (empty CS, no delay) and barrier (no
+#                                    work) at 1 .. 4x cores under every wait
+#                                    policy (spin, yield, park) beside ck
+#                                    and pthread; the other workloads
+#                                    trimmed (bench/FORMAT.md)
+#   scripts/bench.sh --full          the full sweep (1 s trials, 5 reps,
+#                                    everything; about two hours on 2 cores)
 #   scripts/bench.sh [usync-bench flags]   e.g. --filter 'lock/.*mcs'
 #
 # Installs what is missing (scripts/setup.sh --bench), configures

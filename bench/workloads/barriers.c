@@ -109,7 +109,9 @@ void run_barrier_trial(const struct point *p, const struct run_config *c,
 	uint64_t episodes = w0->ops_at_stop - w0->ops_at_measure;
 	r->duration_ns = t.wall_ns;
 	r->ops = episodes;
-	r->ns_per_op = episodes ? (double)t.wall_ns / (double)episodes : 0;
+	/* No episode in the interval: report the interval (a floor). */
+	r->ns_per_op = (double)t.wall_ns / (double)(episodes ? episodes : 1);
+	r->stop_lag_ns = t.stop_lag_ns;
 	r->ops_per_s = t.wall_ns ? (double)episodes * 1e9 / (double)t.wall_ns
 				 : 0;
 	r->fair_min = r->fair_max = episodes;

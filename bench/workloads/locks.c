@@ -26,7 +26,11 @@ void result_from_trial(const struct trial *t, struct point_result *r)
 	trial_stats(t, &s);
 	r->duration_ns = t->wall_ns;
 	r->ops = s.ops;
-	r->ns_per_op = s.ops ? (double)t->wall_ns / (double)s.ops : 0;
+	/* No operation completed in the interval (possible when spinning
+	 * oversubscribed): an operation took at least the interval, which
+	 * is what ns_per_op reports then (a floor). */
+	r->ns_per_op = (double)t->wall_ns / (double)(s.ops ? s.ops : 1);
+	r->stop_lag_ns = t->stop_lag_ns;
 	r->ops_per_s = t->wall_ns ? (double)s.ops * 1e9 / (double)t->wall_ns : 0;
 	r->fair_min = s.min;
 	r->fair_max = s.max;

@@ -9,13 +9,17 @@
 
 enum workload { W_UNCONTENDED, W_LOCK, W_BARRIER, W_READMOSTLY, W_HANDOFF };
 
+struct run_config {
+	uint64_t warmup_ns, measure_ns;
+};
+
 /* One point: a series at one thread count, placement, CS and delay. */
 struct point {
 	enum workload workload;
 	const struct lock_series *lock;       /* lock, uncontended, readmostly */
 	const struct barrier_series *barrier; /* barrier */
 	char series[64];
-	const char *impl, *algorithm, *policy; /* policy: spin|yield|- */
+	const char *impl, *algorithm, *policy; /* spin|yield|park|- */
 	unsigned nthreads;
 	bool oversubscribed;
 	const char *placement; /* compact | scatter | list */
@@ -26,6 +30,8 @@ struct point {
 	unsigned delay_ns;     /* CSV delay_ns column */
 	char name[256];        /* Google Benchmark name */
 	unsigned reps;         /* repetitions of this point */
+	bool secondary;        /* quick mode's trimmed points (config2) */
+	const struct run_config *cfg; /* its trial shape */
 	unsigned next_rep;
 };
 
@@ -36,12 +42,10 @@ struct point_result {
 	uint64_t fair_min, fair_max;
 	double fair_cv;
 	bool ok;               /* the workload's correctness check held */
+	uint64_t stop_lag_ns;  /* STOP to the last thread out (not in CSV) */
 	const char *error;     /* set when the trial could not run */
 };
 
-struct run_config {
-	uint64_t warmup_ns, measure_ns;
-};
 
 const char *workload_name(enum workload w);
 
