@@ -77,16 +77,8 @@ static inline int usync_backoff_set_policy(usync_backoff_t *lock,
 
 static inline bool usync_backoff_trylock(usync_backoff_t *lock)
 {
-	if (USYNC_UNLIKELY(lock->policy == USYNC_WAIT_PARK)) {
-		uint32_t expected = 0;
-		/* acquire, as below.  A CAS, not an exchange: a held word may
-		 * carry USYNC_PARKED, which a failed exchange would erase. */
-		return usync_compare_and_swap(&lock->locked, &expected, 1,
-					      memory_order_acquire,
-					      memory_order_relaxed);
-	}
-	/* acquire: pairs with the release in usync_backoff_unlock. */
-	return usync_test_and_set(&lock->locked, memory_order_acquire) == 0;
+	/* One exchange (acquire inside, see usync_lockword_tas). */
+	return usync_lockword_tas(&lock->locked);
 }
 
 static inline void usync_backoff_lock(usync_backoff_t *lock)

@@ -204,6 +204,31 @@ static inline void usync_wake_after_rmw(_Atomic(uint32_t) *word, uint32_t old,
 }
 
 /*
+ * test_and_set on a lock word of the TAS family (tas, ttas, backoff), which
+ * under the park policy holds 0 (free), 1 (held) or 1 | USYNC_PARKED (held,
+ * sleepers may exist; see usync_lockword_park in src/locks/tas.c).  A plain
+ * exchange of 1 would erase the mark when it fails, so whoever reads the mark
+ * in the old value puts it back at once (usync_lockword_remark, an exchange
+ * of 1 | USYNC_PARKED, which also acquires the lock if it was released in
+ * between).  The mark is thus cleared only by an unlock, which wakes a
+ * sleeper.  Under the spin and yield policies the mark never appears and
+ * this is one exchange.  true if acquired.
+ */
+USYNC_API bool usync_lockword_remark(_Atomic(uint32_t) *word);
+
+static inline bool usync_lockword_tas(_Atomic(uint32_t) *word)
+{
+	/* acquire: pairs with the release store (or exchange) of the
+	 * TAS-family unlock. */
+	uint32_t old = usync_test_and_set(word, memory_order_acquire);
+	if (USYNC_LIKELY(old == 0))
+		return true;
+	if (USYNC_UNLIKELY(old & USYNC_PARKED))
+		return usync_lockword_remark(word);
+	return false;
+}
+
+/*
  * Capped, randomised exponential backoff (Anderson 1990; MCS'91 section 2):
  * each failed attempt waits a random number of steps in [d/2, d], then
  * doubles d up to the cap.  The randomisation breaks lock-step retries.

@@ -56,16 +56,8 @@ static inline int usync_tas_set_policy(usync_tas_t *lock,
 /* true if acquired.  Never waits. */
 static inline bool usync_tas_trylock(usync_tas_t *lock)
 {
-	if (USYNC_UNLIKELY(lock->policy == USYNC_WAIT_PARK)) {
-		uint32_t expected = 0;
-		/* acquire, as below.  A CAS, not an exchange: a held word may
-		 * carry USYNC_PARKED, which a failed exchange would erase. */
-		return usync_compare_and_swap(&lock->locked, &expected, 1,
-					      memory_order_acquire,
-					      memory_order_relaxed);
-	}
-	/* acquire: pairs with the release in usync_tas_unlock. */
-	return usync_test_and_set(&lock->locked, memory_order_acquire) == 0;
+	/* One exchange (acquire inside, see usync_lockword_tas). */
+	return usync_lockword_tas(&lock->locked);
 }
 
 static inline void usync_tas_lock(usync_tas_t *lock)

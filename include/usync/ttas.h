@@ -57,27 +57,15 @@ static inline bool usync_ttas_trylock(usync_ttas_t *lock)
 	/* relaxed: a hint; the exchange below is the acquire. */
 	if (atomic_load_explicit(&lock->locked, memory_order_relaxed) != 0)
 		return false;
-	if (USYNC_UNLIKELY(lock->policy == USYNC_WAIT_PARK)) {
-		uint32_t expected = 0;
-		/* acquire, as below.  A CAS, not an exchange: a held word may
-		 * carry USYNC_PARKED, which a failed exchange would erase. */
-		return usync_compare_and_swap(&lock->locked, &expected, 1,
-					      memory_order_acquire,
-					      memory_order_relaxed);
-	}
-	/* acquire: pairs with the release in usync_ttas_unlock. */
-	return usync_test_and_set(&lock->locked, memory_order_acquire) == 0;
+	/* One exchange (acquire inside, see usync_lockword_tas). */
+	return usync_lockword_tas(&lock->locked);
 }
 
 static inline void usync_ttas_lock(usync_ttas_t *lock)
 {
-	uint32_t expected = 0;
-	/* acquire: pairs with the release in usync_ttas_unlock.  The first
-	 * attempt skips the read test (an uncontended lock is free) and is a
-	 * CAS, which never erases a sleeper's USYNC_PARKED. */
-	if (USYNC_UNLIKELY(!usync_compare_and_swap(&lock->locked, &expected, 1,
-						   memory_order_acquire,
-						   memory_order_relaxed)))
+	/* The first attempt skips the read test: an uncontended lock is
+	 * free.  acquire inside usync_lockword_tas. */
+	if (USYNC_UNLIKELY(!usync_lockword_tas(&lock->locked)))
 		usync_ttas_lock_slow(lock);
 }
 

@@ -14,6 +14,8 @@
  * 1 | USYNC_PARKED, so the mark survives for the sleepers behind it; the
  * unlock's usync_wake_store sees it and wakes one.  A woken thread that
  * loses the race to a spinning newcomer sets the mark again and sleeps.
+ * Spinning threads acquire with a plain exchange of 1 and restore the mark
+ * if they erased it (usync_lockword_tas in usync/spin.h).
  */
 void usync_lockword_park(_Atomic(uint32_t) *locked)
 {
@@ -21,6 +23,14 @@ void usync_lockword_park(_Atomic(uint32_t) *locked)
 	while (usync_fetch_and_store(locked, 1u | USYNC_PARKED,
 				     memory_order_acquire) != 0)
 		usync_futex_wait(locked, 1u | USYNC_PARKED);
+}
+
+bool usync_lockword_remark(_Atomic(uint32_t) *word)
+{
+	/* acquire: if the lock was released since our failed exchange, this
+	 * acquires it, pairing with the unlock's release. */
+	return usync_fetch_and_store(word, 1u | USYNC_PARKED,
+				     memory_order_acquire) == 0;
 }
 
 void usync_tas_lock_slow(usync_tas_t *lock)
