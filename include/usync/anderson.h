@@ -3,20 +3,32 @@
  *
  * Algorithm: T. E. Anderson, "The performance of spin lock alternatives for
  * shared-memory multiprocessors", IEEE TPDS 1(1), 1990; MCS'91 section 2.3.
- * An array of `capacity` flags, each on its own cache line.  An arriving
- * thread takes a slot with fetch_and_increment(next_slot) mod capacity and
- * spins on that slot's flag alone; the releaser grants the following slot.
- * Each handoff therefore costs one line transfer to exactly one waiter.
+ * An array of `capacity` slots, each on its own cache line.  An arriving
+ * thread takes a ticket with fetch_and_increment(next_slot), uses slot
+ * ticket mod capacity, and spins on that slot alone; the releaser grants the
+ * following slot.  Each handoff costs one line transfer to exactly one
+ * waiter.
+ *
+ * Departure from the paper: a slot holds the number of the ticket it last
+ * granted (mod 2^31), not a has-lock / must-wait flag.  A waiter with ticket
+ * t waits for its slot to read t.  A flag would have to be re-armed by each
+ * holder, and on a weakly ordered machine nothing makes that re-arm visible
+ * to the thread that takes the same slot one lap later (its fetch_and_
+ * increment need not synchronise with the re-arming holder), so it could read
+ * the previous lap's grant and enter.  A stale ticket number can never equal
+ * the current one.
  *
  * FIFO: yes, in order of the fetch_and_increment on next_slot.
  * Context: the slot index, written by lock/trylock, passed back to unlock.
- * Ordering: a waiter's acquire load of its slot reads the releaser's release
- * store to that slot.
- * Memory: one line for next_slot plus one line per slot; capacity is rounded
- * up to a power of two so that slot = ticket & mask stays right when the
- * 32-bit ticket counter wraps.
+ * Ordering: a waiter's acquire load of its slot reads the previous holder's
+ * release store of the waiter's ticket into it; the ticket itself is taken
+ * relaxed (a place in line grants nothing).
+ * Memory: one line for next_slot, one for the read-only fields, one line
+ * per slot; capacity is rounded up to a power of two so that slot =
+ * ticket & mask stays right when the 32-bit ticket counter wraps.
  * Limit: at most `capacity` threads may contend (hold, wait or trylock) at
- * once; more would share a slot and break mutual exclusion.
+ * once; more would share a slot and break mutual exclusion (debug builds
+ * abort instead).
  */
 #ifndef USYNC_ANDERSON_H
 #define USYNC_ANDERSON_H
@@ -28,8 +40,12 @@
 extern "C" {
 #endif
 
+/* Tickets as stored in slots: 31 bits, the top bit is USYNC_PARKED. */
+#define USYNC_ANDERSON_TICKET_MASK 0x7fffffffu
+
 typedef struct usync_anderson_slot {
-	USYNC_ALIGNED _Atomic(uint32_t) must_wait; /* 0 = has the lock */
+	/* The last ticket granted this slot, mod 2^31. */
+	USYNC_ALIGNED _Atomic(uint32_t) granted;
 } usync_anderson_slot_t;
 
 USYNC_STATIC_ASSERT(sizeof(usync_anderson_slot_t) == USYNC_CACHELINE,
@@ -49,12 +65,12 @@ typedef struct usync_anderson {
 } usync_anderson_t;
 
 /* Initialise for up to `capacity` contending threads; 0, EINVAL (NULL lock,
- * capacity 0 or above 2^31), or ENOMEM.  Nothing is allocated on failure. */
+ * capacity 0 or above 2^30), or ENOMEM.  Nothing is allocated on failure. */
 USYNC_API int usync_anderson_init(usync_anderson_t *lock, unsigned capacity);
 /* Free the slots.  The lock must be free and no thread may wait on it. */
 USYNC_API void usync_anderson_destroy(usync_anderson_t *lock);
-USYNC_API void usync_anderson_lock_slow(usync_anderson_t *lock,
-					uint32_t slot);
+USYNC_API void usync_anderson_lock_slow(usync_anderson_t *lock, uint32_t slot,
+					uint32_t ticket);
 
 static inline int usync_anderson_set_policy(usync_anderson_t *lock,
 					    usync_wait_policy_t policy)
@@ -68,8 +84,8 @@ static inline int usync_anderson_set_policy(usync_anderson_t *lock,
 static inline void usync_anderson_lock(usync_anderson_t *lock,
 				       unsigned *slot_out)
 {
-	/* relaxed: a slot is only a place in line; the acquire is the load
-	 * of the slot's flag below. */
+	/* relaxed: a ticket is only a place in line; the acquire is the load
+	 * of the slot below. */
 	uint32_t ticket = usync_fetch_and_increment(&lock->next_slot,
 						    memory_order_relaxed);
 	uint32_t slot = ticket & lock->mask;
@@ -80,19 +96,16 @@ static inline void usync_anderson_lock(usync_anderson_t *lock,
 			    lock->debug_capacity,
 		    "more threads contend than the capacity given to init");
 	*slot_out = slot;
-	/* acquire: pairs with the release store in usync_anderson_unlock
-	 * that grants this slot. */
-	if (USYNC_UNLIKELY(atomic_load_explicit(&lock->slots[slot].must_wait,
-						memory_order_acquire) != 0))
-		usync_anderson_lock_slow(lock, slot);
-	/* relaxed: re-arm our slot for its next lap.  The grant that ends
-	 * that lap is made by a later holder, which our release in unlock
-	 * happens-before, so this store is ordered before it. */
-	atomic_store_explicit(&lock->slots[slot].must_wait, 1,
-			      memory_order_relaxed);
+	ticket &= USYNC_ANDERSON_TICKET_MASK;
+	/* acquire: pairs with the release store of our ticket in the
+	 * previous holder's usync_anderson_unlock. */
+	if (USYNC_UNLIKELY(atomic_load_explicit(&lock->slots[slot].granted,
+						memory_order_acquire) !=
+			   ticket))
+		usync_anderson_lock_slow(lock, slot, ticket);
 }
 
-/* true if acquired: takes a slot only if that slot is already granted. */
+/* true if acquired: takes a ticket only if its slot already grants it. */
 static inline bool usync_anderson_trylock(usync_anderson_t *lock,
 					  unsigned *slot_out)
 {
@@ -100,23 +113,21 @@ static inline bool usync_anderson_trylock(usync_anderson_t *lock,
 	uint32_t ticket =
 		atomic_load_explicit(&lock->next_slot, memory_order_relaxed);
 	uint32_t slot = ticket & lock->mask;
-	/* acquire: pairs with the release store in usync_anderson_unlock
-	 * that granted this slot.  Within the capacity limit the grant we
-	 * read is this lap's: the slot's previous ticket is at least
-	 * capacity tickets back and has re-armed and released. */
-	if (atomic_load_explicit(&lock->slots[slot].must_wait,
-				 memory_order_acquire) != 0)
+	/* acquire: pairs with the release store of this ticket in
+	 * usync_anderson_unlock.  Only the unlock of ticket - 1 writes this
+	 * value (earlier laps wrote other tickets), so reading it means the
+	 * lock was handed to ticket `ticket`. */
+	if (atomic_load_explicit(&lock->slots[slot].granted,
+				 memory_order_acquire) !=
+	    (ticket & USYNC_ANDERSON_TICKET_MASK))
 		return false;
-	/* acquire on success: the ticket (hence the granted slot) is now
-	 * ours and the critical section stays after it; relaxed on failure:
-	 * someone else took the ticket, nothing was acquired. */
+	/* relaxed: success means the granted ticket was never handed out,
+	 * so it is ours; the load above already ordered the handoff.
+	 * Failure: someone took it, nothing acquired. */
 	if (!usync_compare_and_swap(&lock->next_slot, &ticket, ticket + 1,
-				    memory_order_acquire,
+				    memory_order_relaxed,
 				    memory_order_relaxed))
 		return false;
-	/* relaxed: re-arm, as in usync_anderson_lock. */
-	atomic_store_explicit(&lock->slots[slot].must_wait, 1,
-			      memory_order_relaxed);
 	*slot_out = slot;
 	return true;
 }
@@ -138,10 +149,17 @@ static inline void usync_anderson_unlock(usync_anderson_t *lock,
 	atomic_store_explicit(&lock->debug_released, released + 1,
 			      memory_order_relaxed);
 #endif
-	/* release: pairs with the acquire load of that slot in the next
-	 * holder's lock/trylock/lock_slow; publishes the critical section.
-	 * Under the park policy also wakes that slot's waiter if it slept. */
-	usync_wake_store(&lock->slots[(slot + 1) & lock->mask].must_wait, 0,
+	/* relaxed: our own slot holds our ticket; nobody writes it again
+	 * before the grant below has been passed on a whole lap. */
+	uint32_t ticket =
+		atomic_load_explicit(&lock->slots[slot].granted,
+				     memory_order_relaxed) &
+		USYNC_ANDERSON_TICKET_MASK;
+	/* release: pairs with the acquire load of the next slot in the
+	 * next holder's lock/trylock/lock_slow; publishes the critical
+	 * section.  Under the park policy also wakes that slot's waiter. */
+	usync_wake_store(&lock->slots[(slot + 1) & lock->mask].granted,
+			 (ticket + 1) & USYNC_ANDERSON_TICKET_MASK,
 			 (usync_wait_policy_t)lock->policy, 1);
 }
 

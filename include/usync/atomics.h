@@ -108,8 +108,11 @@ USYNC_API void usync_misuse(const char *function, const char *what);
  *   usync_compare_and_swap(obj, expected_ptr, desired, success_mo, fail_mo)
  *       -> true if *obj was *expected_ptr and now is desired; otherwise
  *          *expected_ptr receives the current value.  Strong CAS: it fails
- *          only when the values differ, which trylocks rely on to never fail
- *          spuriously on a free lock.
+ *          only when the values differ (no spurious LL/SC failure), so a
+ *          trylock that decides by this CAS alone (mcs) never fails on a
+ *          free lock.  Trylocks that first read a possibly stale value
+ *          (ttas, ticket, anderson, clh) can fail on a lock freed an
+ *          instant before; none ever succeeds on a held lock.
  */
 #define usync_test_and_set(obj, mo) atomic_exchange_explicit((obj), 1, (mo))
 #define usync_fetch_and_increment(obj, mo) \

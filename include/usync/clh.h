@@ -92,7 +92,7 @@ static inline void usync_clh_debug_enter(usync_clh_t *lock,
 }
 
 /* Initialise for up to max_threads threads holding a context at once; 0,
- * EINVAL (NULL lock, max_threads 0 or above 2^30) or ENOMEM. */
+ * EINVAL (NULL lock, max_threads 0 or above 2^29) or ENOMEM. */
 USYNC_API int usync_clh_init(usync_clh_t *lock, unsigned max_threads);
 /* Free every node.  The lock must be free; contexts die with it. */
 USYNC_API void usync_clh_destroy(usync_clh_t *lock);

@@ -210,8 +210,11 @@ static inline void usync_wake_after_rmw(_Atomic(uint32_t) *word, uint32_t old,
  * exchange of 1 would erase the mark when it fails, so whoever reads the mark
  * in the old value puts it back at once (usync_lockword_remark, an exchange
  * of 1 | USYNC_PARKED, which also acquires the lock if it was released in
- * between).  The mark is thus cleared only by an unlock, which wakes a
- * sleeper.  Under the spin and yield policies the mark never appears and
+ * between).  An unlock that falls between the two exchanges sees no mark and
+ * wakes nobody; then the remark acquires the lock with the mark set, and
+ * that thread's own unlock wakes a sleeper.  So no wake-up is lost, but it
+ * can be deferred while the remarking thread is preempted between its two
+ * exchanges.  Under the spin and yield policies the mark never appears and
  * this is one exchange.  true if acquired.
  */
 USYNC_API bool usync_lockword_remark(_Atomic(uint32_t) *word);

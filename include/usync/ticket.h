@@ -81,11 +81,11 @@ static inline bool usync_ticket_trylock(usync_ticket_t *lock)
 	uint32_t serving =
 		atomic_load_explicit(&lock->now_serving, memory_order_acquire);
 	uint32_t expected = serving;
-	/* acquire on success for the same pairing, kept on the RMW so the
-	 * critical section cannot be hoisted above the ticket it owns;
-	 * relaxed on failure: nothing was acquired. */
+	/* relaxed: next_ticket is never written with release, so an acquire
+	 * here would pair with nothing; the handoff was ordered by the load
+	 * above, and success only tells us the ticket is ours. */
 	return usync_compare_and_swap(&lock->next_ticket, &expected,
-				      serving + 1, memory_order_acquire,
+				      serving + 1, memory_order_relaxed,
 				      memory_order_relaxed);
 }
 

@@ -11,7 +11,7 @@
 
 int usync_anderson_init(usync_anderson_t *lock, unsigned capacity)
 {
-	if (lock == NULL || capacity == 0 || capacity > (1u << 31))
+	if (lock == NULL || capacity == 0 || capacity > (1u << 30))
 		return EINVAL;
 	uint32_t slots = 1;
 	while (slots < capacity)
@@ -22,8 +22,13 @@ int usync_anderson_init(usync_anderson_t *lock, unsigned capacity)
 		return ENOMEM;
 	for (uint32_t i = 0; i < slots; i++)
 		/* relaxed: not shared yet; publication of the lock orders
-		 * these.  Slot 0 starts granted: the first ticket is 0. */
-		atomic_store_explicit(&array[i].must_wait, i == 0 ? 0u : 1u,
+		 * these.  Slot i first grants ticket i; until then it holds
+		 * ticket i - slots (the lap before), which no waiter wants.
+		 * Slot 0 therefore starts by granting ticket 0. */
+		atomic_store_explicit(&array[i].granted,
+				      i == 0 ? 0u
+					     : (i - slots) &
+						       USYNC_ANDERSON_TICKET_MASK,
 				      memory_order_relaxed);
 	/* relaxed: as above. */
 	atomic_store_explicit(&lock->next_slot, 0, memory_order_relaxed);
@@ -46,14 +51,15 @@ void usync_anderson_destroy(usync_anderson_t *lock)
 	lock->slots = NULL;
 }
 
-void usync_anderson_lock_slow(usync_anderson_t *lock, uint32_t slot)
+void usync_anderson_lock_slow(usync_anderson_t *lock, uint32_t slot,
+			      uint32_t ticket)
 {
 	usync_spin_t spin;
 	usync_spin_init(&spin, (usync_wait_policy_t)lock->policy);
-	/* acquire (inside usync_wait_while): pairs with the release in
-	 * usync_anderson_unlock that grants this slot.  Parks on the slot,
+	/* acquire (inside usync_wait_until): pairs with the release in
+	 * usync_anderson_unlock that grants our ticket.  Parks on the slot,
 	 * which only this waiter watches. */
-	usync_wait_while(&lock->slots[slot].must_wait, 1, &spin);
+	usync_wait_until(&lock->slots[slot].granted, ticket, &spin);
 }
 
 static int anderson_init(union usync_lock_state *s, unsigned max_threads)

@@ -66,7 +66,9 @@ static void pool_push(usync_clh_t *lock, usync_clh_node_t *node)
 
 int usync_clh_init(usync_clh_t *lock, unsigned max_threads)
 {
-	if (lock == NULL || max_threads == 0 || max_threads > (1u << 30))
+	/* 2 * max_threads + 1 nodes; redirect values (USYNC_CLH_REDIRECT +
+	 * index) must stay below USYNC_PARKED. */
+	if (lock == NULL || max_threads == 0 || max_threads > (1u << 29))
 		return EINVAL;
 	uint32_t nnodes = 2 * (uint32_t)max_threads + 1;
 	usync_clh_node_t *nodes = (usync_clh_node_t *)aligned_alloc(
@@ -297,9 +299,11 @@ static bool clh_try_acquire(union usync_lock_state *s, usync_lock_ctx_t *ctx)
 
 static void clh_release(union usync_lock_state *s, usync_lock_ctx_t *ctx)
 {
+	/* The node we acquired behind has been ours alone since then: give
+	 * it back before the handoff, so that the unlock's release store is
+	 * our last access to the lock (the next holder may destroy it). */
+	pool_push(&s->clh, ctx->u.clh.pred);
 	usync_clh_unlock(&s->clh, &ctx->u.clh);
-	/* unlock left the inherited predecessor node in ctx->node. */
-	pool_push(&s->clh, ctx->u.clh.node);
 }
 
 static int clh_set_policy(union usync_lock_state *s, usync_wait_policy_t p)

@@ -33,18 +33,13 @@ static _Atomic(uint32_t) *park_word(const usync_ticket_t *lock, uint32_t ticket)
 static void park_ticket(usync_ticket_t *lock, uint32_t ticket)
 {
 	_Atomic(uint32_t) *word = park_word(lock, ticket);
-	/* relaxed: the value only has to match at futex_wait; the fence
-	 * below orders the mark against now_serving. */
-	uint32_t seen = atomic_load_explicit(word, memory_order_relaxed) &
+	/* relaxed: ordered against now_serving by the fence below.  Always
+	 * an RMW that writes (even when another sleeper has set the mark
+	 * already), so that this thread's own write precedes its fence:
+	 * the store-buffering argument needs a write on each side. */
+	uint32_t seen = atomic_fetch_or_explicit(word, USYNC_PARKED,
+						 memory_order_relaxed) &
 			~USYNC_PARKED;
-	uint32_t expected = seen;
-	/* relaxed: ordered by the fence; a failure means the word moved (a
-	 * wake-up, or another sleeper marked it: then sleep on that). */
-	if (!usync_compare_and_swap(word, &expected, seen | USYNC_PARKED,
-				    memory_order_relaxed,
-				    memory_order_relaxed) &&
-	    expected != (seen | USYNC_PARKED))
-		return;
 	/* seq_cst: pairs with the fence in usync_ticket_unlock_park. */
 	atomic_thread_fence(memory_order_seq_cst);
 	/* relaxed: a check only; the caller re-reads now_serving with
@@ -52,6 +47,7 @@ static void park_ticket(usync_ticket_t *lock, uint32_t ticket)
 	if (atomic_load_explicit(&lock->now_serving, memory_order_relaxed) ==
 	    ticket)
 		return;
+	/* Sleeps only if no releaser has bumped the word since our mark. */
 	usync_futex_wait(word, seen | USYNC_PARKED);
 }
 
