@@ -64,13 +64,13 @@ suite release build-test
 # 2. ThreadSanitizer.  The benchmark links Concurrency Kit, whose atomics
 #    are inline assembly that TSan cannot see, so it is left out here.
 configure build-tsan --buildtype=debugoptimized -Db_sanitize=thread -Dbench=disabled -Dtests=enabled
-TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" USYNC_TEST_SCALE=${USYNC_TSAN_SCALE:-25} \
+TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" USYNC_TEST_SCALE=${USYNC_TSAN_SCALE:-100} \
   suite tsan build-tsan --suite usync
 
 # 3. AddressSanitizer + UndefinedBehaviorSanitizer (+ LeakSanitizer).
 configure build-asan --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false -Dbench=disabled -Dtests=enabled
 ASAN_OPTIONS="detect_leaks=1 abort_on_error=1" UBSAN_OPTIONS="halt_on_error=1 print_stacktrace=1" \
-  USYNC_TEST_SCALE=${USYNC_ASAN_SCALE:-50} suite asan build-asan --suite usync
+  USYNC_TEST_SCALE=${USYNC_ASAN_SCALE:-100} suite asan build-asan --suite usync
 
 # 4. As a user: install, then pkg-config --static and a Meson subproject.
 install_check() {
@@ -109,7 +109,7 @@ check meson-subproject subproject_check
 # 5. aarch64: cross build, tests under qemu-aarch64.
 if [[ -f cross/aarch64-linux-gnu.ini ]] && command -v qemu-aarch64 >/dev/null; then
   configure build-aarch64 --cross-file cross/aarch64-linux-gnu.ini --buildtype=release -Dbench=disabled -Dtests=enabled
-  USYNC_TEST_SCALE=${USYNC_ARM_SCALE:-25} suite aarch64-qemu build-aarch64 --suite usync
+  USYNC_TEST_SCALE=${USYNC_ARM_SCALE:-100} suite aarch64-qemu build-aarch64 --suite usync
 fi
 
 echo

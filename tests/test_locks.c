@@ -759,6 +759,31 @@ static void test_nested(void **state)
 	free(ctxs);
 }
 
+/*
+ * Anderson beyond its capacity stays correct: slots hold ticket numbers,
+ * so two waiters sharing a slot each wait for their own.  Release builds
+ * only: debug builds abort on it by design (the death test in
+ * test_misuse.c).
+ */
+#if !USYNC_DEBUG_CHECKS
+static int anderson_create_small(const lock_api_t *api, void **out,
+				 unsigned max)
+{
+	(void)max;
+	return anderson_create(api, out, 2);
+}
+
+static void test_anderson_over_capacity(void **state)
+{
+	(void)state;
+	lock_api_t small = per_algorithm[4];
+	assert_string_equal(small.name, "anderson");
+	small.create = anderson_create_small;
+	run_exclusion(&small, 8, USYNC_WAIT_YIELD);
+	run_exclusion(&small, 8, USYNC_WAIT_PARK);
+}
+#endif
+
 /* ------------------------------------------------------ CLH abandonment */
 
 typedef struct clh_waiter {
@@ -933,6 +958,9 @@ int main(void)
 		cmocka_unit_test(test_fifo),
 		cmocka_unit_test(test_spin_policy),
 		cmocka_unit_test(test_exclusion),
+#if !USYNC_DEBUG_CHECKS
+		cmocka_unit_test(test_anderson_over_capacity),
+#endif
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -106,16 +106,28 @@ static void anderson_wrong_slot(void)
 	usync_anderson_lock(&l, &slot);
 	usync_anderson_unlock(&l, slot + 1);
 }
+static void *anderson_second_contender(void *arg)
+{
+	unsigned slot;
+	usync_anderson_lock((usync_anderson_t *)arg, &slot); /* waits */
+	return NULL;
+}
 static void anderson_over_capacity(void)
 {
-	/* Capacity 1: a second contender (here the holder itself asking
-	 * again) would share the holder's slot. */
+	/* Capacity 1: a second contender queues behind the holder; the
+	 * holder's unlock finds two tickets outstanding. */
 	usync_anderson_t l;
-	unsigned slot, again;
+	unsigned slot;
+	pthread_t t;
 	if (usync_anderson_init(&l, 1) != 0)
 		return;
 	usync_anderson_lock(&l, &slot);
-	usync_anderson_lock(&l, &again);
+	if (pthread_create(&t, NULL, anderson_second_contender, &l) != 0)
+		return;
+	/* relaxed: only waiting for the other thread to take its ticket. */
+	while (atomic_load_explicit(&l.next_slot, memory_order_relaxed) < 2)
+		sched_yield();
+	usync_anderson_unlock(&l, slot);
 }
 
 static void mcs_wrong_node(void)

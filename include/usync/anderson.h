@@ -26,9 +26,12 @@
  * Memory: one line for next_slot, one for the read-only fields, one line
  * per slot; capacity is rounded up to a power of two so that slot =
  * ticket & mask stays right when the 32-bit ticket counter wraps.
- * Limit: at most `capacity` threads may contend (hold, wait or trylock) at
- * once; more would share a slot and break mutual exclusion (debug builds
- * abort instead).
+ * Capacity: at most `capacity` threads should contend (hold, wait or
+ * trylock) at once.  More stay correct (two waiters sharing a slot each wait
+ * for their own ticket number; a grant wakes every sleeper of the slot) but
+ * they poll one line together, which is what the array exists to avoid, so
+ * debug builds abort when a holder finds more tickets outstanding than the
+ * capacity.
  */
 #ifndef USYNC_ANDERSON_H
 #define USYNC_ANDERSON_H
@@ -89,12 +92,6 @@ static inline void usync_anderson_lock(usync_anderson_t *lock,
 	uint32_t ticket = usync_fetch_and_increment(&lock->next_slot,
 						    memory_order_relaxed);
 	uint32_t slot = ticket & lock->mask;
-	/* relaxed: a debug count; tickets at or beyond capacity ahead of
-	 * the holder would share a slot with a waiter. */
-	USYNC_CHECK(ticket - atomic_load_explicit(&lock->debug_released,
-						  memory_order_relaxed) <
-			    lock->debug_capacity,
-		    "more threads contend than the capacity given to init");
 	*slot_out = slot;
 	ticket &= USYNC_ANDERSON_TICKET_MASK;
 	/* acquire: pairs with the release store of our ticket in the
@@ -146,6 +143,14 @@ static inline void usync_anderson_unlock(usync_anderson_t *lock,
 		    "unlock of a lock that is not held");
 	USYNC_CHECK(slot == (released & lock->mask),
 		    "unlock with a slot that does not hold the lock");
+	/* Tickets outstanding, the holder's included.  Our count is exact
+	 * (only holders write it); a stale next_slot can only under-count,
+	 * so the check never fires wrongly. */
+	USYNC_CHECK(atomic_load_explicit(&lock->next_slot,
+					 memory_order_relaxed) -
+				    released <=
+			    lock->debug_capacity,
+		    "more threads contend than the capacity given to init");
 	atomic_store_explicit(&lock->debug_released, released + 1,
 			      memory_order_relaxed);
 #endif
@@ -157,10 +162,11 @@ static inline void usync_anderson_unlock(usync_anderson_t *lock,
 		USYNC_ANDERSON_TICKET_MASK;
 	/* release: pairs with the acquire load of the next slot in the
 	 * next holder's lock/trylock/lock_slow; publishes the critical
-	 * section.  Under the park policy also wakes that slot's waiter. */
+	 * section.  Under the park policy also wakes that slot's sleepers:
+	 * one, unless more threads than the capacity share the slot. */
 	usync_wake_store(&lock->slots[(slot + 1) & lock->mask].granted,
 			 (ticket + 1) & USYNC_ANDERSON_TICKET_MASK,
-			 (usync_wait_policy_t)lock->policy, 1);
+			 (usync_wait_policy_t)lock->policy, 0x7fffffff);
 }
 
 #ifdef __cplusplus
