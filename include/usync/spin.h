@@ -13,7 +13,8 @@
  *                     waiter whose lock holder (or queue predecessor, or
  *                     barrier partner) is descheduled gives its core to that
  *                     thread instead of burning the rest of a scheduler tick.
- *   USYNC_WAIT_PARK   spin for the same budget, then sleep in the kernel
+ *   USYNC_WAIT_PARK   spin for the same budget and yield, four times
+ *                     (USYNC_PARK_AFTER_ROUNDS), then sleep in the kernel
  *                     (Linux futex, private) on the word it waits on, until
  *                     the thread that changes that word wakes it.  Waits
  *                     that have no word of their own to sleep on (an MCS
@@ -130,11 +131,17 @@ static inline void usync_spin_delay(usync_spin_t *s, uint32_t n)
 		s->steps += n;
 }
 
-/* true once a parking waiter has spent its spin budget and yielded once:
- * a descheduled partner gets one chance to run before we sleep. */
+/* Spin-and-yield rounds a parking waiter makes before it sleeps: a
+ * descheduled partner gets that many chances to run first, and a wait
+ * shorter than about this many budgets never pays for a futex round trip. */
+#ifndef USYNC_PARK_AFTER_ROUNDS
+#define USYNC_PARK_AFTER_ROUNDS 4
+#endif
+
+/* true once a parking waiter has spent USYNC_PARK_AFTER_ROUNDS rounds. */
 static inline bool usync_spin_should_park(const usync_spin_t *s)
 {
-	return s->park && s->rounds != 0;
+	return s->park && s->rounds >= USYNC_PARK_AFTER_ROUNDS;
 }
 
 /*
