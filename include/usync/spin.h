@@ -250,8 +250,7 @@ typedef struct usync_spin_backoff {
 } usync_spin_backoff_t;
 
 static inline void usync_spin_backoff_init(usync_spin_backoff_t *b,
-					   uint32_t base,
-				      uint32_t cap)
+					   uint32_t base, uint32_t cap)
 {
 	b->delay = base ? base : 1;
 	b->cap = cap < b->delay ? b->delay : cap;

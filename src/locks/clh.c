@@ -77,16 +77,16 @@ int usync_clh_init(usync_clh_t *lock, unsigned max_threads)
 		return ENOMEM;
 	/* relaxed (all stores here): the lock is not shared yet; its
 	 * publication to other threads orders them. */
+	/* Node 0 is the front (the tail, GRANTED); nodes 1 .. n-1 form the
+	 * pool, each linking to the next by index + 1, the last to 0. */
 	for (uint32_t i = 0; i < nnodes; i++) {
 		atomic_store_explicit(&nodes[i].state, USYNC_CLH_GRANTED,
 				      memory_order_relaxed);
-		/* Pool: nodes 1..n-1 chained in order; node 0 is the front. */
+		uint32_t next = i + 1; /* index of the next pool node */
 		atomic_store_explicit(&nodes[i].next_free,
-				      i + 2 < nnodes + 1 && i > 0 ? i + 2 : 0,
+				      i > 0 && next < nnodes ? next + 1 : 0,
 				      memory_order_relaxed);
 	}
-	atomic_store_explicit(&nodes[nnodes - 1].next_free, 0,
-			      memory_order_relaxed);
 	atomic_store_explicit(&lock->tail, &nodes[0], memory_order_relaxed);
 	atomic_store_explicit(&lock->pool, nnodes > 1 ? (uint64_t)2 : 0,
 			      memory_order_relaxed);
