@@ -146,7 +146,11 @@ static inline void usync_clh_lock(usync_clh_t *lock, usync_clh_ctx_t *ctx)
 #endif
 }
 
-/* true if acquired.  Fails without waiting when the lock is held. */
+/* true if acquired.  Fails without waiting when the lock is held.  One
+ * exception: abandoning needs a spare node from the pool; if more than
+ * max_threads trylocks have abandoned nodes that no waiter has yet passed,
+ * the pool is empty and this trylock waits for the lock (and returns true)
+ * rather than fail without a node to continue with. */
 static inline bool usync_clh_trylock(usync_clh_t *lock, usync_clh_ctx_t *ctx)
 {
 	usync_clh_debug_enter(lock, ctx);
