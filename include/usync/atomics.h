@@ -133,7 +133,9 @@ USYNC_API void usync_misuse(const char *function, const char *what);
  *     YIELD loop hammers the line as fast as a bare loop; ISB flushes the
  *     pipeline and so actually spaces the polls out (tens of ns), which is
  *     what the x86 PAUSE gives.  The choice is a build option
- *     (-Daarch64_relax=isb|yield) so it can be measured on a given part.
+ *     (-Daarch64_relax=isb|yield) so it can be measured on a given part;
+ *     it has not yet been measured on Arm hardware here (the project's
+ *     aarch64 runs are under qemu-user, which models no timing).
  *   elsewhere: a compiler barrier-free no-op; the spin-wait helper's
  *     yielding policy bounds the waste.
  *
