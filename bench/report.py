@@ -1280,6 +1280,24 @@ class Report:
                          ["overall"], body), ""]
 
     # MCS'91 ------------------------------------------------------------
+    def ranking_lines(self, var, tm, kind):
+        """'- At N threads: fastest usync <kind> ...' lines at 2 and tm threads."""
+        lines = []
+        for t in sorted(set(t for t in (2, tm) if t and t >= 2 and t in var.threads)):
+            r_us = self.ranking(var, t, True)
+            r_all = self.ranking(var, t, False)
+            if not r_us and not r_all:
+                continue
+            line = "- At %d threads: " % t
+            if r_us:
+                line += "fastest usync %s `%s` (%s ns), slowest `%s` (%s ns); order %s" % (
+                    kind, r_us[0][1], fmt(r_us[0][0]), r_us[-1][1], fmt(r_us[-1][0]),
+                    " < ".join(a for _, _, a in r_us))
+            if r_all:
+                line += ". Fastest of all series: `%s` (%s ns)." % (r_all[0][1], fmt(r_all[0][0]))
+            lines.append(line)
+        return lines
+
     def ranking(self, v, t, usync_only):
         res = []
         for s in v.series:
@@ -1317,21 +1335,7 @@ class Report:
             tm = self.tmax(lock)
             out.append("**Locks** (%s):" % lock.label)
             out.append("")
-            pts = [t for t in (2, tm) if t and t >= 2 and t in lock.threads]
-            pts = sorted(set(pts))
-            for t in pts:
-                r_all = self.ranking(lock, t, False)
-                r_us = self.ranking(lock, t, True)
-                if not r_us and not r_all:
-                    continue
-                line = "- At %d threads: " % t
-                if r_us:
-                    line += "fastest usync lock `%s` (%s ns), slowest `%s` (%s ns); order %s" % (
-                        r_us[0][1], fmt(r_us[0][0]), r_us[-1][1], fmt(r_us[-1][0]),
-                        " < ".join(a for _, _, a in r_us))
-                if r_all:
-                    line += ". Fastest of all series: `%s` (%s ns)." % (r_all[0][1], fmt(r_all[0][0]))
-                out.append(line)
+            out.extend(self.ranking_lines(lock, tm, "lock"))
             verdicts = []
             r_tm = self.ranking(lock, tm, True) if tm else []
             algs_tm = [a for _, _, a in r_tm]
@@ -1425,20 +1429,7 @@ class Report:
             tm = self.tmax(bar)
             out.append("**Barriers** (%s):" % (bar.label or "barrier"))
             out.append("")
-            pts = sorted(set(t for t in (2, tm) if t and t >= 2 and t in bar.threads))
-            for t in pts:
-                r_us = self.ranking(bar, t, True)
-                r_all = self.ranking(bar, t, False)
-                if not r_us and not r_all:
-                    continue
-                line = "- At %d threads: " % t
-                if r_us:
-                    line += "fastest usync barrier `%s` (%s ns), slowest `%s` (%s ns); order %s" % (
-                        r_us[0][1], fmt(r_us[0][0]), r_us[-1][1], fmt(r_us[-1][0]),
-                        " < ".join(a for _, _, a in r_us))
-                if r_all:
-                    line += ". Fastest of all series: `%s` (%s ns)." % (r_all[0][1], fmt(r_all[0][0]))
-                out.append(line)
+            out.extend(self.ranking_lines(bar, tm, "barrier"))
             verdicts = []
             r_tm = self.ranking(bar, tm, True) if tm else []
             algs = [a for _, _, a in r_tm]
