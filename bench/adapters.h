@@ -21,6 +21,7 @@
 /* One thread's acquisition state, whichever lock it is for. */
 union lock_ctx {
 	usync_mcs_node_t mcs;
+	usync_mcs_tp_node_t mcs_tp;
 	usync_clh_ctx_t clh;
 	unsigned slot;
 	usync_lock_ctx_t generic;

@@ -50,13 +50,15 @@ YLABEL = {
     "readmostly": "ns per read",
     "handoff": "ns per one-way cache-line transfer",
 }
-LOCK_ORDER = ["tas", "ttas", "backoff", "ticket", "anderson", "mcs", "clh"]
+LOCK_ORDER = ["tas", "ttas", "backoff", "ticket", "anderson", "mcs", "clh", "mcs_tp"]
 BARRIER_ORDER = ["counter", "tree", "mcs", "tournament", "dissemination"]
 IMPL_ORDER = ["usync", "ck", "pthread", "urcu", "hw"]
 HW_ORDER = ["smt", "same-l3", "other-l3", "other-package"]
 # usync lock -> matched ck lock (MCS'91 algorithm correspondence)
 LOCK_PEER = {"tas": "fas", "ttas": "fas", "backoff": "fas-eb", "ticket": "ticket",
-             "anderson": "anderson", "mcs": "mcs", "clh": "clh"}
+             "anderson": "anderson", "mcs": "mcs", "clh": "clh",
+             # no preemption-tolerant peer in ck: its MCS is the nearest
+             "mcs_tp": "mcs"}
 # extra comparisons shown if the peer exists
 LOCK_PEER_EXTRA = [("ticket", "ticket_pb")]
 BARRIER_PEER = {"counter": "centralized", "tree": "combining", "mcs": "mcs",
@@ -1030,7 +1032,7 @@ class Report:
     # oversubscription goals ---------------------------------------------
     POLICIES = ("spin", "yield", "park")
     TAS_FAMILY = ("tas", "ttas", "backoff")
-    QUEUE_LOCKS = ("ticket", "anderson", "mcs", "clh", "mcs-generic")
+    QUEUE_LOCKS = ("ticket", "anderson", "mcs", "clh", "mcs_tp", "mcs-generic")
 
     def default_policy(self):
         uc = self.meta.get("usync_config")
@@ -1147,7 +1149,7 @@ class Report:
                 if body:
                     out += ["### Locks vs `pthread:mutex`, oversubscribed (%s)" % lock.label, "",
                             "Goal: TAS family (tas, ttas, backoff) within 2x of `pthread:mutex`, "
-                            "queue locks (ticket, anderson, mcs, clh) within 20x. ck's ratio is "
+                            "queue locks (ticket, anderson, mcs, clh, mcs_tp) within 20x. ck's ratio is "
                             "shown for comparison (no goal).", "",
                             md_table(["usync lock", "policy", "goal"] + [c[1] for c in cols] +
                                      ["ck peer"] + ["ck " + c[1] for c in cols], body), ""]

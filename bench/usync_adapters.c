@@ -107,6 +107,28 @@ static inline void u_mcs_rel(void *l, union lock_ctx *c)
 }
 LOCK_SERIES_LOOPS(u_mcs)
 
+/* Time-published MCS: the context is the queue node, as for MCS. */
+static int u_mcs_tp_create(void **out, unsigned n, int policy)
+{
+	(void)n;
+	usync_mcs_tp_t *l = bench_alloc_lines(sizeof *l);
+	if (l == NULL)
+		return ENOMEM;
+	usync_mcs_tp_init(l);
+	usync_mcs_tp_set_policy(l, (usync_wait_policy_t)policy);
+	*out = l;
+	return 0;
+}
+static inline void u_mcs_tp_acq(void *l, union lock_ctx *c)
+{
+	usync_mcs_tp_lock(l, &c->mcs_tp);
+}
+static inline void u_mcs_tp_rel(void *l, union lock_ctx *c)
+{
+	usync_mcs_tp_unlock(l, &c->mcs_tp);
+}
+LOCK_SERIES_LOOPS(u_mcs_tp)
+
 /* CLH: a node pool of `threads` nodes; each thread takes a context. */
 static int u_clh_create(void **out, unsigned n, int policy)
 {
@@ -190,6 +212,8 @@ const struct lock_series usync_lock_table[] = {
 	U_LOCK("usync:mcs", mcs, "ck:mcs", free_lock, NULL, NULL),
 	U_LOCK("usync:clh", clh, "ck:clh", u_clh_destroy, u_clh_ctx_init,
 	       u_clh_ctx_fini),
+	/* ck has no preemption-tolerant queue lock: compared with its MCS. */
+	U_LOCK("usync:mcs_tp", mcs_tp, "ck:mcs", free_lock, NULL, NULL),
 	{ .name = "usync:mcs-generic", .impl = "usync",
 	  .algorithm = "mcs-generic", .policy = -1,
 	  .ck_match = "ck:mcs", .create = u_generic_mcs_create,

@@ -11,10 +11,12 @@ static usync_ttas_t ttas = USYNC_TTAS_INITIALIZER;
 static usync_backoff_t backoff = USYNC_BACKOFF_INITIALIZER;
 static usync_ticket_t ticket = USYNC_TICKET_INITIALIZER;
 static usync_mcs_t mcs = USYNC_MCS_INITIALIZER;
+static usync_mcs_tp_t mcs_tp = USYNC_MCS_TP_INITIALIZER;
 
 int main(void)
 {
 	usync_mcs_node_t node;
+	usync_mcs_tp_node_t tp_node;
 	usync_tas_lock(&tas);
 	usync_tas_unlock(&tas);
 	usync_ttas_lock(&ttas);
@@ -25,6 +27,8 @@ int main(void)
 	usync_ticket_unlock(&ticket);
 	usync_mcs_lock(&mcs, &node);
 	usync_mcs_unlock(&mcs, &node);
+	usync_mcs_tp_lock(&mcs_tp, &tp_node);
+	usync_mcs_tp_unlock(&mcs_tp, &tp_node);
 	printf("usync %s: headers compile as C11\n", USYNC_VERSION);
 	return 0;
 }

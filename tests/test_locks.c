@@ -13,6 +13,11 @@
  *   fifo        ticket, anderson, mcs, clh: with arrivals serialised (each
  *               waiter observed to have enqueued before the next starts), the
  *               lock is granted in arrival order.
+ *   mcs_tp      the time-published MCS lock passes over a waiter that is not
+ *               running (held in a signal handler) and grants a running one
+ *               behind it; the passed-over waiter re-enqueues and acquires;
+ *               a sleeping (parked) waiter is granted in its turn, not
+ *               passed over.
  *   trylock     fails, without waiting, while another thread holds the lock;
  *               succeeds once it is free; several locks held at once.
  *   clh abandon the CLH trylock's abandonment path, driven deterministically.
@@ -32,6 +37,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,6 +65,7 @@ static unsigned scaled(unsigned n)
 /* Per-thread, per-lock context of the per-algorithm API. */
 typedef struct pctx {
 	USYNC_ALIGNED usync_mcs_node_t mcs;
+	usync_mcs_tp_node_t mcs_tp;
 	usync_clh_ctx_t clh;
 	unsigned slot;
 	usync_lock_ctx_t generic;
@@ -129,6 +136,7 @@ POLICY_ADAPTER(ticket)
 POLICY_ADAPTER(anderson)
 POLICY_ADAPTER(mcs)
 POLICY_ADAPTER(clh)
+POLICY_ADAPTER(mcs_tp)
 
 SIMPLE_ADAPTER(tas)
 SIMPLE_ADAPTER(ttas)
@@ -212,6 +220,28 @@ static uintptr_t mcs_arrivals(void *l)
 					       memory_order_relaxed);
 }
 
+static int mcs_tp_create(const lock_api_t *api, void **out, unsigned max)
+{
+	(void)api;
+	(void)max;
+	usync_mcs_tp_t *l = (usync_mcs_tp_t *)alloc_lock(sizeof(*l));
+	usync_mcs_tp_init(l);
+	*out = l;
+	return 0;
+}
+static void mcs_tp_lock_(void *l, pctx_t *c)
+{
+	usync_mcs_tp_lock((usync_mcs_tp_t *)l, &c->mcs_tp);
+}
+static bool mcs_tp_trylock_(void *l, pctx_t *c)
+{
+	return usync_mcs_tp_trylock((usync_mcs_tp_t *)l, &c->mcs_tp);
+}
+static void mcs_tp_unlock_(void *l, pctx_t *c)
+{
+	usync_mcs_tp_unlock((usync_mcs_tp_t *)l, &c->mcs_tp);
+}
+
 static int clh_create(const lock_api_t *api, void **out, unsigned max)
 {
 	(void)api;
@@ -273,6 +303,10 @@ static const lock_api_t per_algorithm[] = {
 	  mcs_trylock_, mcs_unlock_, mcs_arrivals, mcs_policy_ },
 	{ "clh", true, clh_create, clh_destroy_, clh_ctx_init_, clh_ctx_fini_,
 	  clh_lock_, clh_trylock_, clh_unlock_, clh_arrivals, clh_policy_ },
+	/* Not FIFO once a waiter is descheduled: the fifo test's waiters
+	 * outnumber the cores.  Its own test is test_mcs_tp_*. */
+	{ "mcs_tp", false, mcs_tp_create, free_lock, NULL, NULL, mcs_tp_lock_,
+	  mcs_tp_trylock_, mcs_tp_unlock_, NULL, mcs_tp_policy_ },
 };
 #define N_PER (sizeof(per_algorithm) / sizeof(per_algorithm[0]))
 
@@ -878,6 +912,183 @@ static void test_clh_abandon(void **state)
 	usync_clh_destroy(&lock);
 }
 
+/* ------------------------------------------- time-published MCS (mcs_tp) */
+
+typedef struct tp_waiter {
+	usync_mcs_tp_t *lock;
+	USYNC_ALIGNED usync_mcs_tp_node_t node;
+	unsigned id;
+	unsigned *order;  /* written under the lock */
+	unsigned *served; /* written under the lock */
+	_Atomic(unsigned) acquired;
+	pthread_t thread;
+} tp_waiter_t;
+
+static void *tp_waiter_thread(void *arg)
+{
+	tp_waiter_t *w = (tp_waiter_t *)arg;
+	usync_mcs_tp_lock(w->lock, &w->node);
+	w->order[(*w->served)++] = w->id;
+	/* release: pairs with the main thread's acquire poll. */
+	atomic_store_explicit(&w->acquired, 1, memory_order_release);
+	usync_mcs_tp_unlock(w->lock, &w->node);
+	return NULL;
+}
+
+/* Start a waiter and return once its node is the lock's tail (enqueued). */
+static void tp_start(tp_waiter_t *w)
+{
+	assert_int_equal(pthread_create(&w->thread, NULL, tp_waiter_thread, w),
+			 0);
+	/* relaxed: observation only. */
+	while (atomic_load_explicit(&w->lock->tail, memory_order_relaxed) !=
+	       &w->node)
+		sched_yield();
+}
+
+/* Wait until node has linked in behind pred and published a real time. */
+static void tp_linked_and_stamped(usync_mcs_tp_node_t *pred,
+				  usync_mcs_tp_node_t *node)
+{
+	/* relaxed (both): observation only. */
+	while (atomic_load_explicit(&pred->next, memory_order_relaxed) !=
+		       node ||
+	       atomic_load_explicit(&node->stamp, memory_order_relaxed) ==
+		       USYNC_MCS_TP_ARRIVING)
+		sched_yield();
+}
+
+/* Poll `flag` for up to ~10 s; true if it became nonzero.  Bounded so that
+ * a lock that never hands over fails the test instead of hanging it. */
+static bool tp_eventually(_Atomic(unsigned) *flag)
+{
+	for (int i = 0; i < 100000; i++) {
+		/* acquire: pairs with the release that sets it. */
+		if (atomic_load_explicit(flag, memory_order_acquire))
+			return true;
+		struct timespec ts = { 0, 100000 };
+		nanosleep(&ts, NULL);
+	}
+	return false;
+}
+
+/* The descheduled waiter: a signal handler that sleeps until told to go
+ * on.  Only async-signal-safe calls (nanosleep) and lock-free atomics. */
+static _Atomic(unsigned) tp_in_handler, tp_resume;
+
+static void tp_hold_in_handler(int sig)
+{
+	(void)sig;
+	/* release/acquire: the handshake with the main thread. */
+	atomic_store_explicit(&tp_in_handler, 1, memory_order_release);
+	while (!atomic_load_explicit(&tp_resume, memory_order_acquire)) {
+		struct timespec ts = { 0, 100000 };
+		nanosleep(&ts, NULL);
+	}
+}
+
+/*
+ * Holder M; waiter B enqueued, then taken off its core (held in a signal
+ * handler); waiter C enqueued behind B and running.  M's release must pass
+ * over B and grant C while B is still away (a strict queue lock would wait
+ * for B).  When B runs again it finds itself removed, re-enqueues, and
+ * acquires after C.  Under every policy B's stamp is stale (it last ran
+ * over a millisecond before the release), so the outcome is determined.
+ */
+static void run_mcs_tp_pass_over(usync_wait_policy_t policy)
+{
+	usync_mcs_tp_t lock;
+	usync_mcs_tp_init(&lock);
+	assert_int_equal(usync_mcs_tp_set_policy(&lock, policy), 0);
+	unsigned order[2] = { 0, 0 }, served = 0;
+	tp_waiter_t b = { &lock, { 0 }, 1, order, &served, 0, 0 };
+	tp_waiter_t c = { &lock, { 0 }, 2, order, &served, 0, 0 };
+	usync_mcs_tp_node_t mine;
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = tp_hold_in_handler;
+	sigemptyset(&sa.sa_mask);
+	assert_int_equal(sigaction(SIGUSR1, &sa, NULL), 0);
+	atomic_store_explicit(&tp_in_handler, 0, memory_order_relaxed);
+	atomic_store_explicit(&tp_resume, 0, memory_order_relaxed);
+
+	usync_mcs_tp_lock(&lock, &mine);
+	tp_start(&b);
+	/* Take B off its core only once it has linked in and published a
+	 * time (not the "arriving" mark, which counts as running): a thread
+	 * stopped between its swap and its link holds up the releaser in
+	 * every MCS variant, and that is not what is tested here. */
+	tp_linked_and_stamped(&mine, &b.node);
+	assert_int_equal(pthread_kill(b.thread, SIGUSR1), 0);
+	assert_true(tp_eventually(&tp_in_handler));
+	tp_start(&c);
+	tp_linked_and_stamped(&b.node, &c.node);
+	/* B last ran before entering the handler: make that long ago. */
+	struct timespec ts = { 0, 2000000 };
+	nanosleep(&ts, NULL);
+	usync_mcs_tp_unlock(&lock, &mine);
+
+	assert_true(tp_eventually(&c.acquired)); /* while B is away */
+	assert_int_equal(atomic_load_explicit(&b.acquired,
+					      memory_order_acquire),
+			 0);
+	atomic_store_explicit(&tp_resume, 1, memory_order_release);
+	assert_int_equal(pthread_join(c.thread, NULL), 0);
+	assert_int_equal(pthread_join(b.thread, NULL), 0);
+	assert_int_equal(served, 2);
+	assert_int_equal(order[0], 2); /* C, */
+	assert_int_equal(order[1], 1); /* then B */
+	/* The lock is free and whole again. */
+	assert_null(atomic_load_explicit(&lock.tail, memory_order_relaxed));
+	assert_true(usync_mcs_tp_trylock(&lock, &mine));
+	usync_mcs_tp_unlock(&lock, &mine);
+	signal(SIGUSR1, SIG_DFL);
+}
+
+static void test_mcs_tp_pass_over(void **state)
+{
+	(void)state;
+	run_mcs_tp_pass_over(USYNC_WAIT_SPIN);
+	run_mcs_tp_pass_over(USYNC_WAIT_YIELD);
+	run_mcs_tp_pass_over(USYNC_WAIT_PARK);
+}
+
+/*
+ * A waiter that sleeps (park policy) keeps its place: holder M; waiter B
+ * enqueued and observed asleep (its node carries USYNC_PARKED); waiter C
+ * behind it.  M's release grants B first, then C.
+ */
+static void test_mcs_tp_parked_keeps_place(void **state)
+{
+	(void)state;
+	usync_mcs_tp_t lock;
+	usync_mcs_tp_init(&lock);
+	assert_int_equal(usync_mcs_tp_set_policy(&lock, USYNC_WAIT_PARK), 0);
+	unsigned order[2] = { 0, 0 }, served = 0;
+	tp_waiter_t b = { &lock, { 0 }, 1, order, &served, 0, 0 };
+	tp_waiter_t c = { &lock, { 0 }, 2, order, &served, 0, 0 };
+	usync_mcs_tp_node_t mine;
+	usync_mcs_tp_lock(&lock, &mine);
+	tp_start(&b);
+	bool parked = false;
+	for (int i = 0; i < 100000 && !parked; i++) {
+		/* relaxed: observation only. */
+		parked = atomic_load_explicit(&b.node.state,
+					      memory_order_relaxed) &
+			 USYNC_PARKED;
+		struct timespec ts = { 0, 100000 };
+		nanosleep(&ts, NULL);
+	}
+	assert_true(parked);
+	tp_start(&c);
+	usync_mcs_tp_unlock(&lock, &mine);
+	assert_int_equal(pthread_join(b.thread, NULL), 0);
+	assert_int_equal(pthread_join(c.thread, NULL), 0);
+	assert_int_equal(served, 2);
+	assert_int_equal(order[0], 1); /* B, */
+	assert_int_equal(order[1], 2); /* then C */
+}
+
 /* ------------------------------------------------------------ bad input */
 
 static void test_bad_input(void **state)
@@ -904,14 +1115,14 @@ static void test_bad_input(void **state)
 	assert_ptr_equal(out, sentinel);
 	usync_lock_destroy(NULL);
 
-	/* The list is exactly the seven names, NULL-terminated. */
-	static const char *const expected[] = { "tas",	    "ttas", "backoff",
-						"ticket",   "anderson",
-						"mcs",	    "clh" };
+	/* The list is exactly these eight names, NULL-terminated. */
+	static const char *const expected[] = { "tas",	  "ttas", "backoff",
+						"ticket", "anderson",
+						"mcs",	  "clh",  "mcs_tp" };
 	const char *const *names = usync_lock_algorithms();
-	for (size_t i = 0; i < 7; i++)
+	for (size_t i = 0; i < 8; i++)
 		assert_string_equal(names[i], expected[i]);
-	assert_null(names[7]);
+	assert_null(names[8]);
 
 	usync_anderson_t anderson;
 	assert_int_equal(usync_anderson_init(&anderson, 0), EINVAL);
@@ -946,6 +1157,11 @@ static void test_bad_input(void **state)
 	usync_mcs_t mcs = USYNC_MCS_INITIALIZER;
 	assert_int_equal(usync_mcs_set_policy(&mcs, (usync_wait_policy_t)-1),
 			 EINVAL);
+	usync_mcs_tp_t mcs_tp = USYNC_MCS_TP_INITIALIZER;
+	assert_int_equal(usync_mcs_tp_set_policy(&mcs_tp,
+						 (usync_wait_policy_t)3),
+			 EINVAL);
+	assert_int_equal(mcs_tp.policy, (uint32_t)USYNC_WAIT_DEFAULT);
 }
 
 int main(void)
@@ -955,6 +1171,8 @@ int main(void)
 		cmocka_unit_test(test_trylock),
 		cmocka_unit_test(test_nested),
 		cmocka_unit_test(test_clh_abandon),
+		cmocka_unit_test(test_mcs_tp_pass_over),
+		cmocka_unit_test(test_mcs_tp_parked_keeps_place),
 		cmocka_unit_test(test_fifo),
 		cmocka_unit_test(test_spin_policy),
 		cmocka_unit_test(test_exclusion),

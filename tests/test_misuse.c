@@ -158,6 +158,29 @@ static void mcs_unlock_free(void)
 	usync_mcs_unlock(&l, &node);
 }
 
+static void mcs_tp_wrong_node(void)
+{
+	usync_mcs_tp_t l = USYNC_MCS_TP_INITIALIZER;
+	usync_mcs_tp_node_t mine, other;
+	usync_mcs_tp_lock(&l, &mine);
+	usync_mcs_tp_unlock(&l, &other);
+}
+static void mcs_tp_relock_same_node(void)
+{
+	usync_mcs_tp_t l = USYNC_MCS_TP_INITIALIZER;
+	usync_mcs_tp_node_t node;
+	usync_mcs_tp_lock(&l, &node);
+	usync_mcs_tp_trylock(&l, &node);
+}
+static void mcs_tp_node_in_two_locks(void)
+{
+	usync_mcs_tp_t a = USYNC_MCS_TP_INITIALIZER;
+	usync_mcs_tp_t b = USYNC_MCS_TP_INITIALIZER;
+	usync_mcs_tp_node_t node;
+	usync_mcs_tp_lock(&a, &node);
+	usync_mcs_tp_lock(&b, &node);
+}
+
 static void clh_uninitialised_ctx(void)
 {
 	usync_clh_t l;
@@ -223,6 +246,11 @@ static void test_lock_misuse_aborts(void **state)
 		     "unlock with a node that does not hold the lock");
 	expect_death(mcs_relock_same_node, "node already holds this lock");
 	expect_death(mcs_node_in_two_locks,
+		     "node is still in use by another acquisition");
+	expect_death(mcs_tp_wrong_node,
+		     "unlock with a node that does not hold the lock");
+	expect_death(mcs_tp_relock_same_node, "node already holds this lock");
+	expect_death(mcs_tp_node_in_two_locks,
 		     "node is still in use by another acquisition");
 	expect_death(clh_uninitialised_ctx,
 		     "context not initialised (usync_clh_ctx_init)");
@@ -381,6 +409,8 @@ static void test_release_carries_no_checks(void **state)
 	assert_int_equal(sizeof(usync_anderson_t), 2 * USYNC_CACHELINE);
 	assert_int_equal(sizeof(usync_mcs_t), 2 * sizeof(void *));
 	assert_int_equal(sizeof(usync_mcs_node_t), USYNC_CACHELINE);
+	assert_int_equal(sizeof(usync_mcs_tp_t), 2 * sizeof(void *));
+	assert_int_equal(sizeof(usync_mcs_tp_node_t), USYNC_CACHELINE);
 	assert_int_equal(sizeof(usync_clh_t), 2 * USYNC_CACHELINE);
 	USYNC_CHECK(false, "a release build must not evaluate checks");
 	usync_tas_t l = USYNC_TAS_INITIALIZER;

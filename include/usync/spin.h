@@ -120,6 +120,13 @@ static inline void usync_spin_pause(usync_spin_t *s)
 		usync_cpu_relax();
 }
 
+/* true if the next usync_spin_pause() may give the core away (yield), so
+ * that a waiter can first say it is about to stop running. */
+static inline bool usync_spin_yields_next(const usync_spin_t *s)
+{
+	return s->budget != UINT32_MAX && s->steps + 1 >= s->budget;
+}
+
 /* Back off for n relax steps, counted against the budget. */
 static inline void usync_spin_delay(usync_spin_t *s, uint32_t n)
 {

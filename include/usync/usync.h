@@ -4,6 +4,7 @@
  *
  * Per-algorithm APIs (inline fast paths, one header each):
  *   locks     tas.h ttas.h backoff.h ticket.h anderson.h mcs.h clh.h
+ *             mcs_tp.h (time-published MCS: passes over preempted waiters)
  *   barriers  counter_barrier.h tree_barrier.h mcs_barrier.h
  *             tournament_barrier.h dissemination_barrier.h
  *
@@ -20,6 +21,7 @@
 #include <usync/backoff.h>
 #include <usync/clh.h>
 #include <usync/mcs.h>
+#include <usync/mcs_tp.h>
 #include <usync/tas.h>
 #include <usync/ticket.h>
 #include <usync/ttas.h>
@@ -54,6 +56,7 @@ typedef struct usync_lock_ctx {
 #else
 	union {
 		usync_mcs_node_t mcs;
+		usync_mcs_tp_node_t mcs_tp;
 		usync_clh_ctx_t clh;
 		unsigned slot; /* anderson */
 	} u;

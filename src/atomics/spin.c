@@ -25,7 +25,10 @@ _Atomic(uint32_t) usync_spin_budget_steps = 0;
 /* Bits of a double, for a relaxed atomic cache of the calibration. */
 static _Atomic(uint64_t) relax_ps = 0; /* picoseconds per relax step */
 
-static uint64_t now_ns(void)
+/* CLOCK_MONOTONIC in ns: the calibration's timer and the time-published
+ * MCS lock's clock (declared in src/locks/lock_internal.h). */
+__attribute__((visibility("hidden"))) uint64_t usync_clock_ns(void);
+uint64_t usync_clock_ns(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -42,10 +45,10 @@ static uint64_t calibrate_relax_ps(void)
 	 * slower, so the minimum is the undisturbed cost. */
 	uint64_t best = UINT64_MAX;
 	for (int round = 0; round < 5; round++) {
-		uint64_t t0 = now_ns();
+		uint64_t t0 = usync_clock_ns();
 		for (int i = 0; i < 2000; i++)
 			usync_cpu_relax();
-		uint64_t dt = now_ns() - t0;
+		uint64_t dt = usync_clock_ns() - t0;
 		if (dt < best)
 			best = dt;
 	}

@@ -20,10 +20,14 @@ union usync_lock_state {
 	usync_anderson_t anderson;
 	usync_mcs_t mcs;
 	usync_clh_t clh;
+	usync_mcs_tp_t mcs_tp;
 };
 
 /* Park phase of the test-and-set family (src/locks/tas.c). */
 USYNC_HIDDEN void usync_lockword_park(_Atomic(uint32_t) *locked);
+
+/* CLOCK_MONOTONIC in nanoseconds (src/atomics/spin.c). */
+USYNC_HIDDEN uint64_t usync_clock_ns(void);
 
 struct usync_lock_ops {
 	const char *name;
@@ -44,7 +48,7 @@ struct usync_lock {
 /* The registry, in the order usync_lock_algorithms() lists the names:
  * X(name) for each algorithm, whose ops are usync_lock_ops_<name>. */
 #define USYNC_LOCK_REGISTRY(X) \
-	X(tas) X(ttas) X(backoff) X(ticket) X(anderson) X(mcs) X(clh)
+	X(tas) X(ttas) X(backoff) X(ticket) X(anderson) X(mcs) X(clh) X(mcs_tp)
 
 #define USYNC_LOCK_OPS_DECLARE(name) \
 	extern USYNC_HIDDEN const struct usync_lock_ops usync_lock_ops_##name;
