@@ -162,11 +162,11 @@ int write_meta(const char *dir, const struct topology *t,
 		BENCH_URCU_VERSION, gb_version(), (unsigned)HWLOC_API_VERSION);
 	fprintf(f, "  \"usync_config\": {\"cacheline\": %d, "
 		   "\"default_wait_policy\": \"%s\", \"spin_budget_ns\": %d, "
-		   "\"build_type\": \"%s\"},\n",
+		   "\"park_spin_ns\": %d, \"build_type\": \"%s\"},\n",
 		USYNC_CACHELINE, USYNC_DEFAULT_WAIT_POLICY == USYNC_WAIT_SPIN    ? "spin"
 		: USYNC_DEFAULT_WAIT_POLICY == USYNC_WAIT_YIELD ? "yield"
 								: "park",
-		USYNC_SPIN_BUDGET_NS, BENCH_BUILD_TYPE);
+		USYNC_SPIN_BUDGET_NS, USYNC_PARK_SPIN_NS, BENCH_BUILD_TYPE);
 	fprintf(f, "  \"usync_spin_relax_ns\": %.2f,\n", usync_spin_relax_ns());
 	fprintf(f, "  \"bench_spin_iters_per_ns\": %.4f,\n", bench_spin_per_ns());
 	fprintf(f, "  \"command_line\": [");

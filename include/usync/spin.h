@@ -13,8 +13,9 @@
  *                     waiter whose lock holder (or queue predecessor, or
  *                     barrier partner) is descheduled gives its core to that
  *                     thread instead of burning the rest of a scheduler tick.
- *   USYNC_WAIT_PARK   spin for the same budget and yield, four times
- *                     (USYNC_PARK_AFTER_ROUNDS), then sleep in the kernel
+ *   USYNC_WAIT_PARK   spin for the same budget and yield, for at least
+ *                     USYNC_PARK_SPIN_NS (USYNC_PARK_AFTER_ROUNDS rounds,
+ *                     see below), then sleep in the kernel
  *                     (Linux futex, private) on the word it waits on, until
  *                     the thread that changes that word wakes it.  Waits
  *                     that have no word of their own to sleep on (an MCS
@@ -138,11 +139,23 @@ static inline void usync_spin_delay(usync_spin_t *s, uint32_t n)
 		s->steps += n;
 }
 
-/* Spin-and-yield rounds a parking waiter makes before it sleeps: a
- * descheduled partner gets that many chances to run first, and a wait
- * shorter than about this many budgets never pays for a futex round trip. */
+/*
+ * Spin-and-yield rounds a parking waiter makes before it sleeps: enough
+ * budgets to cover USYNC_PARK_SPIN_NS (-Dpark_spin_ns, 50 us by default),
+ * at least one.  The rule is the competitive one (Karlin, Li, Manasse and
+ * Owicki, SOSP 1991): spin for about what sleeping and being woken costs,
+ * then sleep, and a wait costs at most twice what the better choice in
+ * hindsight would have.  Sleeping sooner makes short waits pay a wake-up:
+ * with 4-16 threads on 16 cores, parking after four 1 us rounds turned
+ * every queue handoff into a futex wake-up of a sleeping successor (a
+ * convoy, 20x slower than spinning; bench/results/intel-xeon-16c).
+ */
 #ifndef USYNC_PARK_AFTER_ROUNDS
-#define USYNC_PARK_AFTER_ROUNDS 4
+#define USYNC_PARK_AFTER_ROUNDS                                                \
+	(USYNC_PARK_SPIN_NS > USYNC_SPIN_BUDGET_NS                             \
+		 ? (USYNC_PARK_SPIN_NS + USYNC_SPIN_BUDGET_NS - 1) /           \
+			   USYNC_SPIN_BUDGET_NS                                \
+		 : 1)
 #endif
 
 /* true once a parking waiter has spent USYNC_PARK_AFTER_ROUNDS rounds. */
