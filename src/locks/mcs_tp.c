@@ -39,10 +39,20 @@ static void publish_not_running(usync_mcs_tp_node_t *node)
 	atomic_store_explicit(&node->stamp, 0, memory_order_relaxed);
 }
 
-/* Wait until the releaser decides about our node: GRANTED or REMOVED. */
+/*
+ * Wait until the releaser decides about our node: GRANTED or REMOVED.
+ *
+ * Around a sched_yield (yield and park policies) we say "not running" (stamp
+ * 0) only if the previous yield of this wait gave the core away, i.e. took
+ * longer than USYNC_MCS_TP_STALE_NS.  A yield that returns at once, because
+ * nothing else wants the core (threads <= cores), would otherwise get us
+ * passed over for the microsecond it lasts; and a yield that does switch
+ * unannounced makes our stamp stale after USYNC_MCS_TP_STALE_NS anyway.
+ */
 static uint32_t wait_decision(usync_mcs_tp_node_t *node, usync_spin_t *spin)
 {
 	uint32_t polls = 0;
+	bool yield_switches = false;
 	for (;;) {
 		/* acquire: pairs with the releaser's release store (or
 		 * exchange) of GRANTED or REMOVED in unlock_slow: a grant
@@ -61,9 +71,16 @@ static uint32_t wait_decision(usync_mcs_tp_node_t *node, usync_spin_t *spin)
 			usync_park(&node->state, USYNC_MCS_TP_WAITING);
 			publish_running(node);
 		} else if (USYNC_UNLIKELY(usync_spin_yields_next(spin))) {
-			publish_not_running(node);
+			uint64_t before = usync_clock_ns();
+			if (yield_switches)
+				publish_not_running(node);
 			usync_spin_pause(spin);
-			publish_running(node);
+			uint64_t after = usync_clock_ns();
+			/* relaxed: as publish_running. */
+			atomic_store_explicit(&node->stamp, after,
+					      memory_order_relaxed);
+			yield_switches =
+				after - before > (uint64_t)USYNC_MCS_TP_STALE_NS;
 		} else {
 			usync_spin_pause(spin);
 			if (++polls % STAMP_EVERY_POLLS == 0)
