@@ -54,7 +54,10 @@ LOCK_ORDER = ["tas", "ttas", "backoff", "ticket", "anderson", "mcs", "clh", "mcs
 BARRIER_ORDER = ["counter", "tree", "mcs", "tournament", "dissemination"]
 IMPL_ORDER = ["usync", "ck", "pthread", "urcu", "hw"]
 HW_ORDER = ["smt", "same-l3", "other-l3", "other-package"]
-# usync lock -> matched ck lock (MCS'91 algorithm correspondence)
+# usync lock -> matched ck lock (MCS'91 algorithm correspondence).  ck has no
+# pure test-and-set lock: ck_spinlock_fas polls with loads between its
+# exchanges (test-and-test-and-set), so it is the nearest peer of both tas
+# and ttas, and tas / fas also measures TAS against TTAS.
 LOCK_PEER = {"tas": "fas", "ttas": "fas", "backoff": "fas-eb", "ticket": "ticket",
              "anderson": "anderson", "mcs": "mcs", "clh": "clh",
              # no preemption-tolerant peer in ck: its MCS is the nearest
