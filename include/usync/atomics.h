@@ -99,6 +99,54 @@ USYNC_API void usync_misuse(const char *function, const char *what);
 #endif
 
 /*
+ * The ownership checks of the locks whose caller brings a queue node (mcs,
+ * mcs_tp).  In debug builds the lock has `_Atomic(void *) debug_holder`, the
+ * node that holds it, and each node `uint32_t debug_busy`, set to the lock's
+ * tag from lock (or successful trylock) to unlock.  All accesses relaxed:
+ * diagnostic state, ordered by the lock itself.  Release builds: nothing.
+ *
+ *   USYNC_DEBUG_NODE_ENTER(lock, node, tag)  a node starts an acquisition
+ *   USYNC_DEBUG_NODE_ACQUIRED(lock, node)    ... and got the lock
+ *   USYNC_DEBUG_NODE_FAILED(node)            ... a trylock did not
+ *   USYNC_DEBUG_NODE_RELEASE(lock, node)     the holder unlocks
+ */
+#if USYNC_DEBUG_CHECKS
+static inline void usync_debug_node_enter(_Atomic(void *) *holder,
+					  const void *node, uint32_t *busy,
+					  uint32_t tag)
+{
+	USYNC_CHECK(atomic_load_explicit(holder, memory_order_relaxed) != node,
+		    "node already holds this lock");
+	USYNC_CHECK(*busy != tag,
+		    "node is still in use by another acquisition");
+	*busy = tag;
+}
+static inline void usync_debug_node_release(_Atomic(void *) *holder,
+					    const void *node, uint32_t *busy)
+{
+	USYNC_CHECK(atomic_load_explicit(holder, memory_order_relaxed) == node,
+		    "unlock with a node that does not hold the lock");
+	atomic_store_explicit(holder, (void *)NULL, memory_order_relaxed);
+	*busy = 0;
+}
+#define USYNC_DEBUG_NODE_ENTER(lock, node, tag)                                \
+	usync_debug_node_enter(&(lock)->debug_holder, (node),                  \
+			       &(node)->debug_busy, (tag))
+#define USYNC_DEBUG_NODE_ACQUIRED(lock, node)                                  \
+	atomic_store_explicit(&(lock)->debug_holder, (void *)(node),           \
+			      memory_order_relaxed)
+#define USYNC_DEBUG_NODE_FAILED(node) ((node)->debug_busy = 0)
+#define USYNC_DEBUG_NODE_RELEASE(lock, node)                                   \
+	usync_debug_node_release(&(lock)->debug_holder, (node),                \
+				 &(node)->debug_busy)
+#else
+#define USYNC_DEBUG_NODE_ENTER(lock, node, tag) ((void)0)
+#define USYNC_DEBUG_NODE_ACQUIRED(lock, node) ((void)0)
+#define USYNC_DEBUG_NODE_FAILED(node) ((void)0)
+#define USYNC_DEBUG_NODE_RELEASE(lock, node) ((void)0)
+#endif
+
+/*
  * Named read-modify-write operations.  They are macros so that they work on
  * any atomic integer or pointer type; each is exactly one C11 call.
  *

@@ -89,7 +89,7 @@ typedef struct usync_mcs_tp {
 	_Atomic(usync_mcs_tp_node_t *) tail; /* NULL when free */
 	uint32_t policy;
 #if USYNC_DEBUG_CHECKS
-	_Atomic(usync_mcs_tp_node_t *) debug_holder;
+	_Atomic(void *) debug_holder; /* see USYNC_DEBUG_NODE_ENTER */
 #endif
 } usync_mcs_tp_t;
 
@@ -107,34 +107,6 @@ USYNC_API void usync_mcs_tp_lock_slow(usync_mcs_tp_t *lock,
 USYNC_API void usync_mcs_tp_unlock_slow(usync_mcs_tp_t *lock,
 					usync_mcs_tp_node_t *node);
 
-/* Debug builds: check a node entering an acquisition.  relaxed (all):
- * diagnostic state, ordered by the lock itself. */
-static inline void usync_mcs_tp_debug_enter(usync_mcs_tp_t *lock,
-					    usync_mcs_tp_node_t *node)
-{
-#if USYNC_DEBUG_CHECKS
-	USYNC_CHECK(atomic_load_explicit(&lock->debug_holder,
-					 memory_order_relaxed) != node,
-		    "node already holds this lock");
-	USYNC_CHECK(node->debug_busy != USYNC_MCS_TP_NODE_BUSY,
-		    "node is still in use by another acquisition");
-	node->debug_busy = USYNC_MCS_TP_NODE_BUSY;
-#else
-	(void)lock;
-	(void)node;
-#endif
-}
-
-static inline void usync_mcs_tp_debug_acquired(usync_mcs_tp_t *lock,
-					       usync_mcs_tp_node_t *node)
-{
-#if USYNC_DEBUG_CHECKS
-	atomic_store_explicit(&lock->debug_holder, node, memory_order_relaxed);
-#else
-	(void)lock;
-	(void)node;
-#endif
-}
 
 static inline void usync_mcs_tp_init(usync_mcs_tp_t *lock)
 {
@@ -143,8 +115,7 @@ static inline void usync_mcs_tp_init(usync_mcs_tp_t *lock)
 			      memory_order_relaxed);
 	lock->policy = USYNC_WAIT_DEFAULT;
 #if USYNC_DEBUG_CHECKS
-	atomic_store_explicit(&lock->debug_holder,
-			      (usync_mcs_tp_node_t *)NULL,
+	atomic_store_explicit(&lock->debug_holder, (void *)NULL,
 			      memory_order_relaxed);
 #endif
 }
@@ -176,7 +147,7 @@ static inline bool usync_mcs_tp_trylock(usync_mcs_tp_t *lock,
 					usync_mcs_tp_node_t *node)
 {
 	usync_mcs_tp_node_t *expected = NULL;
-	usync_mcs_tp_debug_enter(lock, node);
+	USYNC_DEBUG_NODE_ENTER(lock, node, USYNC_MCS_TP_NODE_BUSY);
 	usync_mcs_tp_node_prepare(node);
 	/* acq_rel on success: acquire pairs with the release CAS that
 	 * emptied the queue (usync_mcs_tp_unlock or its slow path); release
@@ -185,19 +156,17 @@ static inline bool usync_mcs_tp_trylock(usync_mcs_tp_t *lock,
 	bool acquired = usync_compare_and_swap(&lock->tail, &expected, node,
 					       memory_order_acq_rel,
 					       memory_order_relaxed);
-#if USYNC_DEBUG_CHECKS
 	if (acquired)
-		usync_mcs_tp_debug_acquired(lock, node);
+		USYNC_DEBUG_NODE_ACQUIRED(lock, node);
 	else
-		node->debug_busy = 0;
-#endif
+		USYNC_DEBUG_NODE_FAILED(node);
 	return acquired;
 }
 
 static inline void usync_mcs_tp_lock(usync_mcs_tp_t *lock,
 				     usync_mcs_tp_node_t *node)
 {
-	usync_mcs_tp_debug_enter(lock, node);
+	USYNC_DEBUG_NODE_ENTER(lock, node, USYNC_MCS_TP_NODE_BUSY);
 	usync_mcs_tp_node_prepare(node);
 	/* acq_rel: release publishes the node's initialisation to our
 	 * successor; acquire pairs with the release CAS that emptied the
@@ -206,22 +175,13 @@ static inline void usync_mcs_tp_lock(usync_mcs_tp_t *lock,
 		&lock->tail, node, memory_order_acq_rel);
 	if (USYNC_UNLIKELY(pred != NULL))
 		usync_mcs_tp_lock_slow(lock, node, pred);
-	usync_mcs_tp_debug_acquired(lock, node);
+	USYNC_DEBUG_NODE_ACQUIRED(lock, node);
 }
 
 static inline void usync_mcs_tp_unlock(usync_mcs_tp_t *lock,
 				       usync_mcs_tp_node_t *node)
 {
-#if USYNC_DEBUG_CHECKS
-	/* relaxed: diagnostic state, see usync_mcs_tp_debug_enter. */
-	USYNC_CHECK(atomic_load_explicit(&lock->debug_holder,
-					 memory_order_relaxed) == node,
-		    "unlock with a node that does not hold the lock");
-	atomic_store_explicit(&lock->debug_holder,
-			      (usync_mcs_tp_node_t *)NULL,
-			      memory_order_relaxed);
-	node->debug_busy = 0;
-#endif
+	USYNC_DEBUG_NODE_RELEASE(lock, node);
 	/* relaxed: only a hint which path to take; the slow path reads
 	 * `next` again with acquire before it uses the successor. */
 	if (USYNC_LIKELY(atomic_load_explicit(&node->next,
