@@ -78,10 +78,7 @@ USYNC_API void usync_anderson_lock_slow(usync_anderson_t *lock, uint32_t slot,
 static inline int usync_anderson_set_policy(usync_anderson_t *lock,
 					    usync_wait_policy_t policy)
 {
-	if (!usync_wait_policy_valid(policy))
-		return EINVAL;
-	lock->policy = (uint32_t)policy;
-	return 0;
+	return usync_wait_policy_set(&lock->policy, policy);
 }
 
 static inline void usync_anderson_lock(usync_anderson_t *lock,

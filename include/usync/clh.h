@@ -114,10 +114,7 @@ USYNC_API bool usync_clh_trylock_queued(usync_clh_t *lock,
 static inline int usync_clh_set_policy(usync_clh_t *lock,
 				       usync_wait_policy_t policy)
 {
-	if (!usync_wait_policy_valid(policy))
-		return EINVAL;
-	lock->policy = (uint32_t)policy;
-	return 0;
+	return usync_wait_policy_set(&lock->policy, policy);
 }
 
 static inline void usync_clh_lock(usync_clh_t *lock, usync_clh_ctx_t *ctx)

@@ -79,10 +79,7 @@ static inline void usync_mcs_init(usync_mcs_t *lock)
 static inline int usync_mcs_set_policy(usync_mcs_t *lock,
 				       usync_wait_policy_t policy)
 {
-	if (!usync_wait_policy_valid(policy))
-		return EINVAL;
-	lock->policy = (uint32_t)policy;
-	return 0;
+	return usync_wait_policy_set(&lock->policy, policy);
 }
 
 static inline void usync_mcs_node_prepare(usync_mcs_node_t *node)

@@ -107,10 +107,7 @@ USYNC_API int usync_mcs_barrier_wait(usync_mcs_barrier_t *b,
 static inline int usync_mcs_barrier_set_policy(usync_mcs_barrier_t *b,
 					       usync_wait_policy_t policy)
 {
-	if (!usync_wait_policy_valid(policy))
-		return EINVAL;
-	b->policy = (uint32_t)policy;
-	return 0;
+	return usync_wait_policy_set(&b->policy, policy);
 }
 
 #ifdef __cplusplus

@@ -46,6 +46,8 @@
 
 #include <usync/atomics.h>
 
+#include <errno.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -98,6 +100,18 @@ static inline bool usync_wait_policy_valid(usync_wait_policy_t p)
 {
 	return p == USYNC_WAIT_SPIN || p == USYNC_WAIT_YIELD ||
 	       p == USYNC_WAIT_PARK;
+}
+
+/* The body of every lock's and barrier's *_set_policy: store p in the
+ * object's policy field and return 0, or return EINVAL and leave the field
+ * alone if p is not a known policy. */
+static inline int usync_wait_policy_set(uint32_t *field,
+					usync_wait_policy_t p)
+{
+	if (!usync_wait_policy_valid(p))
+		return EINVAL;
+	*field = (uint32_t)p;
+	return 0;
 }
 
 static inline void usync_spin_init(usync_spin_t *s, usync_wait_policy_t policy)

@@ -47,10 +47,7 @@ static inline void usync_tas_init(usync_tas_t *lock)
 static inline int usync_tas_set_policy(usync_tas_t *lock,
 				       usync_wait_policy_t policy)
 {
-	if (!usync_wait_policy_valid(policy))
-		return EINVAL;
-	lock->policy = (uint32_t)policy;
-	return 0;
+	return usync_wait_policy_set(&lock->policy, policy);
 }
 
 /* true if acquired.  Never waits. */

@@ -65,10 +65,7 @@ static inline void usync_ticket_init(usync_ticket_t *lock)
 static inline int usync_ticket_set_policy(usync_ticket_t *lock,
 					  usync_wait_policy_t policy)
 {
-	if (!usync_wait_policy_valid(policy))
-		return EINVAL;
-	lock->policy = (uint32_t)policy;
-	return 0;
+	return usync_wait_policy_set(&lock->policy, policy);
 }
 
 /* true if acquired: takes a ticket only if it would be served at once. */

@@ -117,10 +117,7 @@ static inline int
 usync_tournament_barrier_set_policy(usync_tournament_barrier_t *b,
 				    usync_wait_policy_t policy)
 {
-	if (!usync_wait_policy_valid(policy))
-		return EINVAL;
-	b->policy = (uint32_t)policy;
-	return 0;
+	return usync_wait_policy_set(&b->policy, policy);
 }
 
 #ifdef __cplusplus

@@ -44,10 +44,7 @@ static inline void usync_ttas_init(usync_ttas_t *lock)
 static inline int usync_ttas_set_policy(usync_ttas_t *lock,
 					usync_wait_policy_t policy)
 {
-	if (!usync_wait_policy_valid(policy))
-		return EINVAL;
-	lock->policy = (uint32_t)policy;
-	return 0;
+	return usync_wait_policy_set(&lock->policy, policy);
 }
 
 /* true if acquired.  Never waits; does not write the line when the lock is
