@@ -13,7 +13,8 @@
  * lock here and often the fastest at low thread counts.
  * Context: none.
  * Ordering: as usync_tas (acquire exchange, release store).
- * Memory: 8 bytes; not padded.
+ * Memory: 12 bytes (the lock word and the policy and delay bounds); not
+ * padded.
  */
 #ifndef USYNC_BACKOFF_H
 #define USYNC_BACKOFF_H
