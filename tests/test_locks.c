@@ -36,6 +36,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sched.h>
@@ -43,6 +44,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <usync/usync.h>
 
@@ -900,16 +902,121 @@ static void test_clh_abandon(void **state)
 	usync_clh_unlock(&lock, &trier);
 
 	/* Every node is back: with the three contexts returned, all
-	 * 2 * 3 + 1 - 1 non-front nodes can be handed out again. */
+	 * 2 * 3 + 1 - 1 non-front nodes are in the pool again. */
 	usync_clh_ctx_destroy(&lock, &holder);
 	usync_clh_ctx_destroy(&lock, &trier);
 	usync_clh_ctx_destroy(&lock, &w.ctx);
-	usync_clh_ctx_t all[7];
-	unsigned got = 0;
-	while (got < 7 && usync_clh_ctx_init(&lock, &all[got]) == 0)
-		got++;
-	assert_int_equal(got, 6);
+	unsigned pooled = 0;
+	uint64_t head = atomic_load_explicit(&lock.pool, memory_order_relaxed);
+	for (uint32_t i = (uint32_t)head; i != 0 && pooled < lock.nnodes;
+	     i = atomic_load_explicit(&lock.nodes[i - 1].next_free,
+				      memory_order_relaxed))
+		pooled++;
+	assert_int_equal(pooled, 6);
 	usync_clh_destroy(&lock);
+}
+
+/*
+ * usync_clh_ctx_init admits exactly max_threads live contexts, whatever the
+ * pool holds: the other max_threads + 1 nodes are the front node and the
+ * reserve an abandoning trylock draws on.  (With the reserve taken by extra
+ * contexts, a trylock that lost the tail race found no node and waited for
+ * the holder.)
+ */
+static void test_clh_context_count(void **state)
+{
+	(void)state;
+	for (unsigned max = 1; max <= 4; max++) {
+		usync_clh_t lock;
+		usync_clh_ctx_t ctx[8];
+		assert_int_equal(usync_clh_init(&lock, max), 0);
+		for (unsigned i = 0; i < max; i++)
+			assert_int_equal(usync_clh_ctx_init(&lock, &ctx[i]), 0);
+		usync_clh_ctx_t extra = { NULL, NULL };
+		assert_int_equal(usync_clh_ctx_init(&lock, &extra), EAGAIN);
+		assert_null(extra.node); /* untouched on failure */
+		/* A destroyed context makes room for exactly one. */
+		usync_clh_ctx_destroy(&lock, &ctx[0]);
+		assert_int_equal(usync_clh_ctx_init(&lock, &ctx[0]), 0);
+		assert_int_equal(usync_clh_ctx_init(&lock, &extra), EAGAIN);
+		/* Every context can abandon once while the lock is held (the
+		 * ABA case built by hand as in test_clh_abandon), and still
+		 * fails at once instead of waiting. */
+		usync_clh_lock(&lock, &ctx[0]);
+		for (unsigned i = 1; i < max; i++) {
+			usync_clh_node_t *tail = atomic_load_explicit(
+				&lock.tail, memory_order_relaxed);
+			usync_clh_node_t *mine = ctx[i].node;
+			atomic_store_explicit(&mine->state, USYNC_CLH_WAITING,
+					      memory_order_relaxed);
+			assert_true(atomic_compare_exchange_strong_explicit(
+				&lock.tail, &tail, mine, memory_order_acq_rel,
+				memory_order_relaxed));
+			assert_false(usync_clh_trylock_queued(&lock, &ctx[i],
+							      tail));
+			assert_non_null(ctx[i].node);
+			assert_false(usync_clh_trylock(&lock, &ctx[i]));
+		}
+		usync_clh_unlock(&lock, &ctx[0]);
+		for (unsigned i = 1; i < max; i++) {
+			assert_true(usync_clh_trylock(&lock, &ctx[i]));
+			usync_clh_unlock(&lock, &ctx[i]);
+		}
+		for (unsigned i = 0; i < max; i++)
+			usync_clh_ctx_destroy(&lock, &ctx[i]);
+		usync_clh_destroy(&lock);
+	}
+}
+
+/*
+ * The generic API's CLH try_acquire never waits, even when more than
+ * max_threads acquisitions are in flight and the node pool is empty (it
+ * used to wait there for a node to come back).  max_threads = 1: the pool
+ * has two spare nodes; the holder and one blocked waiter take both.
+ */
+typedef struct generic_waiter {
+	usync_lock_t *lock;
+	_Atomic(int) done;
+} generic_waiter_t;
+
+static void *generic_waiter_thread(void *arg)
+{
+	generic_waiter_t *w = (generic_waiter_t *)arg;
+	usync_lock_ctx_t ctx;
+	usync_lock_acquire(w->lock, &ctx);
+	usync_lock_release(w->lock, &ctx);
+	/* release: pairs with the test's acquire load. */
+	atomic_store_explicit(&w->done, 1, memory_order_release);
+	return NULL;
+}
+
+static void test_clh_generic_trylock_pool_empty(void **state)
+{
+	(void)state;
+	generic_waiter_t w;
+	assert_int_equal(usync_lock_create(&w.lock, "clh", 1), 0);
+	atomic_store_explicit(&w.done, 0, memory_order_relaxed);
+	usync_lock_set_policy(w.lock, USYNC_WAIT_PARK);
+	usync_lock_ctx_t holder, trier;
+	usync_lock_acquire(w.lock, &holder);
+	pthread_t t;
+	assert_int_equal(pthread_create(&t, NULL, generic_waiter_thread, &w),
+			 0);
+	/* relaxed: white-box look at the pool until the waiter has taken
+	 * the last spare node. */
+	while ((uint32_t)atomic_load_explicit(&w.lock->state.clh.pool,
+					      memory_order_relaxed) != 0)
+		sched_yield();
+	alarm(60); /* a trylock that waits for a node never returns */
+	assert_false(usync_lock_try_acquire(w.lock, &trier));
+	alarm(0);
+	assert_int_equal(atomic_load_explicit(&w.done, memory_order_acquire),
+			 0);
+	usync_lock_release(w.lock, &holder);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	assert_true(usync_lock_try_acquire(w.lock, &trier));
+	usync_lock_release(w.lock, &trier);
+	usync_lock_destroy(w.lock);
 }
 
 /* ------------------------------------------- time-published MCS (mcs_tp) */
@@ -1103,6 +1210,22 @@ static void test_mcs_tp_parked_keeps_place(void **state)
 	assert_int_equal(order[1], 2); /* then C */
 }
 
+/* ---------------------------------------------------------- calibration */
+
+/*
+ * The spin budget is calibrated when the library is loaded, not inside the
+ * first contended wait (whose queue would wait for it too).  This test runs
+ * first, before anything in this process has waited.
+ */
+static void test_calibrated_at_load(void **state)
+{
+	(void)state;
+	/* relaxed: a tuning number. */
+	assert_true(atomic_load_explicit(&usync_spin_budget_steps,
+					 memory_order_relaxed) > 0);
+	assert_true(usync_spin_relax_ns() > 0.0);
+}
+
 /* ------------------------------------------------------------ bad input */
 
 static void test_bad_input(void **state)
@@ -1122,11 +1245,20 @@ static void test_bad_input(void **state)
 		assert_int_equal(usync_lock_create(&out, *n, 0), EINVAL);
 		assert_ptr_equal(out, sentinel);
 	}
-	/* Too large for the array / pool locks. */
-	assert_int_equal(usync_lock_create(&out, "anderson", 0xffffffffu),
-			 EINVAL);
-	assert_int_equal(usync_lock_create(&out, "clh", 0xffffffffu), EINVAL);
-	assert_ptr_equal(out, sentinel);
+	/* Too large, for every algorithm (the header's contract), and the
+	 * largest allowed value accepted by those that allocate nothing. */
+	for (const char *const *n = usync_lock_algorithms(); *n; n++) {
+		assert_int_equal(usync_lock_create(&out, *n, UINT_MAX), EINVAL);
+		assert_int_equal(usync_lock_create(&out, *n,
+						   USYNC_LOCK_MAX_THREADS + 1),
+				 EINVAL);
+		assert_ptr_equal(out, sentinel);
+	}
+	assert_int_equal(usync_lock_create(&out, "mcs",
+					   USYNC_LOCK_MAX_THREADS),
+			 0);
+	usync_lock_destroy(out);
+	out = sentinel;
 	usync_lock_destroy(NULL);
 
 	/* The list is exactly these eight names, NULL-terminated. */
@@ -1153,12 +1285,16 @@ static void test_bad_input(void **state)
 	usync_clh_destroy(NULL);
 	assert_int_equal(usync_clh_init(&clh, 1), 0); /* 3 nodes */
 	assert_int_equal(usync_clh_ctx_init(&clh, &c1), 0);
-	assert_int_equal(usync_clh_ctx_init(&clh, &c2), 0);
-	assert_int_equal(usync_clh_ctx_init(&clh, &c3), EAGAIN);
+	assert_int_equal(usync_clh_ctx_init(&clh, &c2), EAGAIN); /* 1 max */
 	assert_int_equal(usync_clh_ctx_init(NULL, &c3), EINVAL);
-	usync_clh_ctx_destroy(&clh, &c2);
+	assert_int_equal(usync_clh_ctx_init(&clh, NULL), EINVAL);
 	usync_clh_ctx_destroy(&clh, &c1);
 	usync_clh_destroy(&clh);
+	assert_int_equal(usync_clh_init(&clh, USYNC_LOCK_MAX_THREADS + 1),
+			 EINVAL);
+	assert_int_equal(usync_anderson_init(&anderson,
+					     USYNC_LOCK_MAX_THREADS + 1),
+			 EINVAL);
 
 	usync_tas_t tas = USYNC_TAS_INITIALIZER;
 	assert_int_equal(usync_tas_set_policy(&tas, (usync_wait_policy_t)7),
@@ -1181,10 +1317,13 @@ static void test_bad_input(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_calibrated_at_load), /* first */
 		cmocka_unit_test(test_bad_input),
 		cmocka_unit_test(test_trylock),
 		cmocka_unit_test(test_nested),
 		cmocka_unit_test(test_clh_abandon),
+		cmocka_unit_test(test_clh_context_count),
+		cmocka_unit_test(test_clh_generic_trylock_pool_empty),
 		cmocka_unit_test(test_mcs_tp_pass_over),
 		cmocka_unit_test(test_mcs_tp_parked_keeps_place),
 		cmocka_unit_test(test_fifo),

@@ -240,17 +240,25 @@ static void test_lock_misuse_aborts(void **state)
 		     "unlock with a slot that does not hold the lock");
 	expect_death(anderson_over_capacity,
 		     "more threads contend than the capacity given to init");
-	expect_death(mcs_wrong_node,
-		     "unlock with a node that does not hold the lock");
-	expect_death(mcs_unlock_free,
-		     "unlock with a node that does not hold the lock");
-	expect_death(mcs_relock_same_node, "node already holds this lock");
+	/* The message names the public function the caller called. */
+	expect_death(mcs_wrong_node, "usync: usync_mcs_unlock: "
+				     "unlock with a node that does not hold "
+				     "the lock");
+	expect_death(mcs_unlock_free, "usync: usync_mcs_unlock: "
+				      "unlock with a node that does not hold "
+				      "the lock");
+	expect_death(mcs_relock_same_node,
+		     "usync: usync_mcs_lock: node already holds this lock");
 	expect_death(mcs_node_in_two_locks,
+		     "usync: usync_mcs_lock: "
 		     "node is still in use by another acquisition");
 	expect_death(mcs_tp_wrong_node,
+		     "usync: usync_mcs_tp_unlock: "
 		     "unlock with a node that does not hold the lock");
-	expect_death(mcs_tp_relock_same_node, "node already holds this lock");
+	expect_death(mcs_tp_relock_same_node,
+		     "usync: usync_mcs_tp_trylock: node already holds this lock");
 	expect_death(mcs_tp_node_in_two_locks,
+		     "usync: usync_mcs_tp_lock: "
 		     "node is still in use by another acquisition");
 	expect_death(clh_uninitialised_ctx,
 		     "context not initialised (usync_clh_ctx_init)");
@@ -284,6 +292,38 @@ static void test_correct_use_passes(void **state)
 	usync_mcs_unlock(&m, &n1);
 	assert_true(usync_mcs_trylock(&m, &n2));
 	usync_mcs_unlock(&m, &n2);
+
+	/* A fresh node is whatever its stack bytes were: the checks must
+	 * not read them.  These patterns include the tags an older design
+	 * kept in the node ("mcsb", "mctp"), which then made a fresh node
+	 * look "still in use". */
+	static const uint32_t patterns[] = { 0x6d637362u, 0x6d637470u,
+					     0xffffffffu, 0 };
+	for (size_t p = 0; p < sizeof(patterns) / sizeof(patterns[0]); p++) {
+		usync_mcs_node_t mn;
+		usync_mcs_tp_node_t tn;
+		for (size_t i = 0; i < sizeof(mn) / 4; i++)
+			memcpy((char *)&mn + 4 * i, &patterns[p], 4);
+		for (size_t i = 0; i < sizeof(tn) / 4; i++)
+			memcpy((char *)&tn + 4 * i, &patterns[p], 4);
+		usync_mcs_lock(&m, &mn);
+		usync_mcs_unlock(&m, &mn);
+		usync_mcs_tp_t t = USYNC_MCS_TP_INITIALIZER;
+		usync_mcs_tp_lock(&t, &tn);
+		usync_mcs_tp_unlock(&t, &tn);
+	}
+
+	/* More nodes in use at once than the debug set tracks: no false
+	 * alarm, and every lock releases cleanly. */
+	enum { NESTED = USYNC_DEBUG_NODES_TRACKED + 4 };
+	static usync_mcs_t locks[NESTED];
+	static usync_mcs_node_t nodes[NESTED];
+	for (int i = 0; i < NESTED; i++) {
+		usync_mcs_init(&locks[i]);
+		usync_mcs_lock(&locks[i], &nodes[i]);
+	}
+	for (int i = NESTED - 1; i >= 0; i--)
+		usync_mcs_unlock(&locks[i], &nodes[i]);
 }
 
 /* ------------------------------------------------------------ barriers */

@@ -68,7 +68,8 @@ typedef struct usync_anderson {
 } usync_anderson_t;
 
 /* Initialise for up to `capacity` contending threads; 0, EINVAL (NULL lock,
- * capacity 0 or above 2^30), or ENOMEM.  Nothing is allocated on failure. */
+ * capacity 0 or above USYNC_LOCK_MAX_THREADS), or ENOMEM.  Nothing is
+ * allocated on failure. */
 USYNC_API int usync_anderson_init(usync_anderson_t *lock, unsigned capacity);
 /* Free the slots.  The lock must be free and no thread may wait on it. */
 USYNC_API void usync_anderson_destroy(usync_anderson_t *lock);

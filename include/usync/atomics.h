@@ -47,6 +47,16 @@
 #endif
 #define USYNC_ALIGNED alignas(USYNC_CACHELINE)
 
+/*
+ * USYNC_LOCK_MAX_THREADS: the largest max_threads (or capacity) any lock
+ * accepts, in the generic API and in the per-algorithm inits that size
+ * memory by it (anderson, clh); larger values are EINVAL.  2^20, as for
+ * the barriers (USYNC_BARRIER_MAX_THREADS): far above any thread count a
+ * Linux machine runs, and low enough that sizes computed from it cannot
+ * overflow.
+ */
+#define USYNC_LOCK_MAX_THREADS (1u << 20)
+
 #ifdef __cplusplus
 #define USYNC_STATIC_ASSERT(cond, msg) static_assert(cond, msg)
 #else
@@ -101,46 +111,61 @@ USYNC_API void usync_misuse(const char *function, const char *what);
 /*
  * The ownership checks of the locks whose caller brings a queue node (mcs,
  * mcs_tp).  In debug builds the lock has `_Atomic(void *) debug_holder`, the
- * node that holds it, and each node `uint32_t debug_busy`, set to the lock's
- * tag from lock (or successful trylock) to unlock.  All accesses relaxed:
- * diagnostic state, ordered by the lock itself.  Release builds: nothing.
+ * node that holds it (relaxed: diagnostic state, ordered by the lock
+ * itself).  Which nodes are in use is kept on the thread's side, in a small
+ * thread-local set (src/atomics/spin.c), never in the node: a caller's
+ * fresh node is uninitialised memory, and reading a field of it would be a
+ * read of indeterminate bytes (and a stale value could fake "in use").  The
+ * set assumes the thread that acquires also releases, as pthread_mutex
+ * does; a thread with more nodes in use at once than the set holds
+ * (USYNC_DEBUG_NODES_TRACKED) goes unchecked for the extra ones, never
+ * falsely accused.  Each macro is expanded in the public function, so a
+ * failed check names it ("usync: usync_mcs_unlock: ...").
  *
- *   USYNC_DEBUG_NODE_ENTER(lock, node, tag)  a node starts an acquisition
- *   USYNC_DEBUG_NODE_ACQUIRED(lock, node)    ... and got the lock
- *   USYNC_DEBUG_NODE_FAILED(node)            ... a trylock did not
- *   USYNC_DEBUG_NODE_RELEASE(lock, node)     the holder unlocks
+ *   USYNC_DEBUG_NODE_ENTER(lock, node)     a node starts an acquisition
+ *   USYNC_DEBUG_NODE_ACQUIRED(lock, node)  ... and got the lock
+ *   USYNC_DEBUG_NODE_FAILED(node)          ... a trylock did not
+ *   USYNC_DEBUG_NODE_RELEASE(lock, node)   the holder unlocks
  */
 #if USYNC_DEBUG_CHECKS
-static inline void usync_debug_node_enter(_Atomic(void *) *holder,
-					  const void *node, uint32_t *busy,
-					  uint32_t tag)
-{
-	USYNC_CHECK(atomic_load_explicit(holder, memory_order_relaxed) != node,
-		    "node already holds this lock");
-	USYNC_CHECK(*busy != tag,
-		    "node is still in use by another acquisition");
-	*busy = tag;
+#define USYNC_DEBUG_NODES_TRACKED 32
+#ifdef __cplusplus
+extern "C" {
+#endif
+/* Add node to the calling thread's set of nodes in use; false if it is
+ * already there. */
+USYNC_API bool usync_debug_node_claim(const void *node);
+/* Remove node from that set (no-op if absent). */
+USYNC_API void usync_debug_node_unclaim(const void *node);
+#ifdef __cplusplus
 }
-static inline void usync_debug_node_release(_Atomic(void *) *holder,
-					    const void *node, uint32_t *busy)
-{
-	USYNC_CHECK(atomic_load_explicit(holder, memory_order_relaxed) == node,
-		    "unlock with a node that does not hold the lock");
-	atomic_store_explicit(holder, (void *)NULL, memory_order_relaxed);
-	*busy = 0;
-}
-#define USYNC_DEBUG_NODE_ENTER(lock, node, tag)                                \
-	usync_debug_node_enter(&(lock)->debug_holder, (node),                  \
-			       &(node)->debug_busy, (tag))
+#endif
+#define USYNC_DEBUG_NODE_ENTER(lock, node)                                     \
+	do {                                                                   \
+		USYNC_CHECK(atomic_load_explicit(&(lock)->debug_holder,        \
+						 memory_order_relaxed) !=      \
+				    (void *)(node),                            \
+			    "node already holds this lock");                   \
+		bool usync_fresh_ = usync_debug_node_claim(node);              \
+		USYNC_CHECK(usync_fresh_,                                      \
+			    "node is still in use by another acquisition");    \
+	} while (0)
 #define USYNC_DEBUG_NODE_ACQUIRED(lock, node)                                  \
 	atomic_store_explicit(&(lock)->debug_holder, (void *)(node),           \
 			      memory_order_relaxed)
-#define USYNC_DEBUG_NODE_FAILED(node) ((node)->debug_busy = 0)
+#define USYNC_DEBUG_NODE_FAILED(node) usync_debug_node_unclaim(node)
 #define USYNC_DEBUG_NODE_RELEASE(lock, node)                                   \
-	usync_debug_node_release(&(lock)->debug_holder, (node),                \
-				 &(node)->debug_busy)
+	do {                                                                   \
+		USYNC_CHECK(atomic_load_explicit(&(lock)->debug_holder,        \
+						 memory_order_relaxed) ==      \
+				    (void *)(node),                            \
+			    "unlock with a node that does not hold the lock"); \
+		atomic_store_explicit(&(lock)->debug_holder, (void *)NULL,     \
+				      memory_order_relaxed);                   \
+		usync_debug_node_unclaim(node);                                \
+	} while (0)
 #else
-#define USYNC_DEBUG_NODE_ENTER(lock, node, tag) ((void)0)
+#define USYNC_DEBUG_NODE_ENTER(lock, node) ((void)0)
 #define USYNC_DEBUG_NODE_ACQUIRED(lock, node) ((void)0)
 #define USYNC_DEBUG_NODE_FAILED(node) ((void)0)
 #define USYNC_DEBUG_NODE_RELEASE(lock, node) ((void)0)
@@ -184,10 +209,22 @@ static inline void usync_debug_node_release(_Atomic(void *) *holder,
  *     (-Daarch64_relax=isb|yield) so it can be measured on a given part;
  *     it has not yet been measured on Arm hardware here (the project's
  *     aarch64 runs are under qemu-user, which models no timing).
- *   elsewhere: a compiler barrier-free no-op; the spin-wait helper's
- *     yielding policy bounds the waste.
+ *   POWER (ppc64, ppc64le, ppc): `or 27,27,27`, the "yield" hint of
+ *     Power ISA 2.06: this hardware thread is spinning, give its issue
+ *     slots to the other SMT threads of the core.  It leaves the thread's
+ *     priority as it was (unlike `or 1,1,1`, which lowers it until
+ *     something raises it again).
+ *   RISC-V: PAUSE from Zihintpause.  It is encoded as a FENCE with
+ *     pred = W, succ = 0, which orders nothing, so a core without the
+ *     extension executes it as a no-op; emitted as its word (0x0100000f)
+ *     so that assemblers without the extension accept it.
+ *   everywhere else (s390x, ...): no hint, but still an empty volatile asm,
+ *     so that a delay loop (backoff, the calibration burst) is not deleted
+ *     by the compiler: without it the backoff lock would not back off and
+ *     calibration would time two back-to-back clock reads.
  *
- * None of these orders memory; they only pace the loop.
+ * None of these orders memory; they only pace the loop.  Each is a volatile
+ * asm, which the compiler may neither delete nor merge.
  */
 static inline void usync_cpu_relax(void)
 {
@@ -199,8 +236,12 @@ static inline void usync_cpu_relax(void)
 #else
 	__asm__ __volatile__("isb");
 #endif
+#elif defined(__powerpc__) || defined(__powerpc64__)
+	__asm__ __volatile__("or 27,27,27");
+#elif defined(__riscv)
+	__asm__ __volatile__(".4byte 0x0100000f"); /* pause */
 #else
-	/* Portable fallback: nothing to tell the core. */
+	__asm__ __volatile__("");
 #endif
 }
 

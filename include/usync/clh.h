@@ -64,6 +64,10 @@ typedef struct usync_clh {
 	usync_clh_node_t *nodes;
 	uint32_t nnodes;
 	uint32_t policy;
+	/* Contexts from usync_clh_ctx_init not yet destroyed, at most
+	 * (nnodes - 1) / 2 = max_threads: the rest of the pool is the
+	 * reserve that abandoning trylocks draw on. */
+	_Atomic(uint32_t) live_contexts;
 #if USYNC_DEBUG_CHECKS
 	_Atomic(usync_clh_node_t *) debug_holder; /* holder's own node */
 #endif
@@ -92,12 +96,13 @@ static inline void usync_clh_debug_enter(usync_clh_t *lock,
 }
 
 /* Initialise for up to max_threads threads holding a context at once; 0,
- * EINVAL (NULL lock, max_threads 0 or above 2^29) or ENOMEM. */
+ * EINVAL (NULL lock, max_threads 0 or above USYNC_LOCK_MAX_THREADS)
+ * or ENOMEM. */
 USYNC_API int usync_clh_init(usync_clh_t *lock, unsigned max_threads);
 /* Free every node.  The lock must be free; contexts die with it. */
 USYNC_API void usync_clh_destroy(usync_clh_t *lock);
-/* Give the calling thread a node of this lock; 0, or EAGAIN when more than
- * max_threads contexts are live. */
+/* Give the calling thread a node of this lock; 0, EINVAL (NULL argument),
+ * or EAGAIN when max_threads contexts are already live (ctx untouched). */
 USYNC_API int usync_clh_ctx_init(usync_clh_t *lock, usync_clh_ctx_t *ctx);
 /* Return the context's node to the lock (the lock must not be held with
  * this context). */
@@ -143,11 +148,11 @@ static inline void usync_clh_lock(usync_clh_t *lock, usync_clh_ctx_t *ctx)
 #endif
 }
 
-/* true if acquired.  Fails without waiting when the lock is held.  One
- * exception: abandoning needs a spare node from the pool; if more than
- * max_threads trylocks have abandoned nodes that no waiter has yet passed,
- * the pool is empty and this trylock waits for the lock (and returns true)
- * rather than fail without a node to continue with. */
+/* true if acquired.  Never waits: when the lock is held it fails, and a
+ * trylock that lost the tail race abandons its node and continues with a
+ * spare one from the pool.  The pool always has one, because at most
+ * max_threads contexts exist (usync_clh_ctx_init refuses more): see the
+ * node count in src/locks/clh.c. */
 static inline bool usync_clh_trylock(usync_clh_t *lock, usync_clh_ctx_t *ctx)
 {
 	usync_clh_debug_enter(lock, ctx);

@@ -35,12 +35,7 @@ typedef struct usync_mcs_node {
 	 * they share the owner's line as in MCS'91. */
 	USYNC_ALIGNED _Atomic(struct usync_mcs_node *) next;
 	_Atomic(uint32_t) locked; /* 1 while the owner must wait */
-#if USYNC_DEBUG_CHECKS
-	uint32_t debug_busy; /* USYNC_MCS_NODE_BUSY from lock to unlock */
-#endif
 } usync_mcs_node_t;
-
-#define USYNC_MCS_NODE_BUSY 0x6d637362u /* "mcsb" */
 
 USYNC_STATIC_ASSERT(sizeof(usync_mcs_node_t) == USYNC_CACHELINE,
 		    "an MCS node fills exactly one cache line");
@@ -96,7 +91,7 @@ static inline void usync_mcs_node_prepare(usync_mcs_node_t *node)
 static inline bool usync_mcs_trylock(usync_mcs_t *lock, usync_mcs_node_t *node)
 {
 	usync_mcs_node_t *expected = NULL;
-	USYNC_DEBUG_NODE_ENTER(lock, node, USYNC_MCS_NODE_BUSY);
+	USYNC_DEBUG_NODE_ENTER(lock, node);
 	usync_mcs_node_prepare(node);
 	/* acq_rel on success: acquire pairs with the release CAS in
 	 * usync_mcs_unlock of the previous holder; release publishes the
@@ -114,7 +109,7 @@ static inline bool usync_mcs_trylock(usync_mcs_t *lock, usync_mcs_node_t *node)
 
 static inline void usync_mcs_lock(usync_mcs_t *lock, usync_mcs_node_t *node)
 {
-	USYNC_DEBUG_NODE_ENTER(lock, node, USYNC_MCS_NODE_BUSY);
+	USYNC_DEBUG_NODE_ENTER(lock, node);
 	usync_mcs_node_prepare(node);
 	/* acq_rel: release publishes the node's initialisation to our
 	 * successor; acquire pairs with the previous holder's release CAS in

@@ -74,9 +74,6 @@ typedef struct usync_mcs_tp_node {
 	 * read by the releaser in one pass, so they share one line. */
 	USYNC_ALIGNED _Atomic(struct usync_mcs_tp_node *) next;
 	_Atomic(uint32_t) state;
-#if USYNC_DEBUG_CHECKS
-	uint32_t debug_busy; /* USYNC_MCS_TP_NODE_BUSY from lock to unlock */
-#endif
 	/* CLOCK_MONOTONIC ns when the owner last ran; 0 while it yields or
 	 * sleeps. */
 	_Atomic(uint64_t) stamp;
@@ -99,14 +96,11 @@ typedef struct usync_mcs_tp {
 #define USYNC_MCS_TP_INITIALIZER { NULL, USYNC_DEFAULT_WAIT_POLICY }
 #endif
 
-#define USYNC_MCS_TP_NODE_BUSY 0x6d637470u /* "mctp" */
-
 USYNC_API void usync_mcs_tp_lock_slow(usync_mcs_tp_t *lock,
 				      usync_mcs_tp_node_t *node,
 				      usync_mcs_tp_node_t *pred);
 USYNC_API void usync_mcs_tp_unlock_slow(usync_mcs_tp_t *lock,
 					usync_mcs_tp_node_t *node);
-
 
 static inline void usync_mcs_tp_init(usync_mcs_tp_t *lock)
 {
@@ -144,7 +138,7 @@ static inline bool usync_mcs_tp_trylock(usync_mcs_tp_t *lock,
 					usync_mcs_tp_node_t *node)
 {
 	usync_mcs_tp_node_t *expected = NULL;
-	USYNC_DEBUG_NODE_ENTER(lock, node, USYNC_MCS_TP_NODE_BUSY);
+	USYNC_DEBUG_NODE_ENTER(lock, node);
 	usync_mcs_tp_node_prepare(node);
 	/* acq_rel on success: acquire pairs with the release CAS that
 	 * emptied the queue (usync_mcs_tp_unlock or its slow path); release
@@ -163,7 +157,7 @@ static inline bool usync_mcs_tp_trylock(usync_mcs_tp_t *lock,
 static inline void usync_mcs_tp_lock(usync_mcs_tp_t *lock,
 				     usync_mcs_tp_node_t *node)
 {
-	USYNC_DEBUG_NODE_ENTER(lock, node, USYNC_MCS_TP_NODE_BUSY);
+	USYNC_DEBUG_NODE_ENTER(lock, node);
 	usync_mcs_tp_node_prepare(node);
 	/* acq_rel: release publishes the node's initialisation to our
 	 * successor; acquire pairs with the release CAS that emptied the

@@ -72,8 +72,9 @@ typedef struct usync_spin {
 } usync_spin_t;
 
 /*
- * Relax steps that make up USYNC_SPIN_BUDGET_NS on this machine; 0 until
- * the first waiter that runs out of a zero budget calibrates it.  Written
+ * Relax steps that make up USYNC_SPIN_BUDGET_NS on this machine, measured
+ * when the library is loaded (src/atomics/spin.c); 0 only for a wait that
+ * runs before the library's constructors, which then calibrates.  Written
  * and read relaxed: it is a tuning number, any recent value is correct.
  */
 USYNC_API extern _Atomic(uint32_t) usync_spin_budget_steps;

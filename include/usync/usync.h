@@ -72,7 +72,8 @@ USYNC_STATIC_ASSERT(sizeof(usync_lock_ctx_t) == USYNC_CACHELINE &&
  * max_threads is the most threads that may contend for it at once (the
  * Anderson array's capacity, the CLH node pool's size).
  * Returns 0 and sets *out; or EINVAL (out or algorithm NULL, unknown
- * algorithm, max_threads 0 or too large), or ENOMEM.  On failure *out is
+ * algorithm, max_threads 0 or above USYNC_LOCK_MAX_THREADS, for every
+ * algorithm), or ENOMEM.  On failure *out is
  * untouched and nothing is allocated.
  */
 USYNC_API int usync_lock_create(usync_lock_t **out, const char *algorithm,
@@ -82,7 +83,8 @@ USYNC_API void usync_lock_destroy(usync_lock_t *lock);
 /* Acquire (waiting as the lock's policy says).  Acquire semantics: the
  * previous holder's critical section happens-before ours. */
 USYNC_API void usync_lock_acquire(usync_lock_t *lock, usync_lock_ctx_t *ctx);
-/* true if acquired; false without waiting if the lock is held. */
+/* true if acquired; false without waiting if the lock is held (or, for
+ * clh, when more than max_threads acquisitions are in flight). */
 USYNC_API bool usync_lock_try_acquire(usync_lock_t *lock,
 				      usync_lock_ctx_t *ctx);
 /* Release.  Release semantics, pairing with the next acquire. */

@@ -6,8 +6,12 @@
  * The budget is a time (USYNC_SPIN_BUDGET_NS) because the cost of one
  * usync_cpu_relax() differs by two orders of magnitude across parts (PAUSE is
  * ~26 ns on the EPYC machines we measure, ~140 cycles on Skylake, a few cycles
- * on older Intel; ISB on aarch64 tens of ns).  The first waiter to exhaust a
- * zero budget times a burst of relax steps and publishes the step count.
+ * on older Intel; ISB on aarch64 tens of ns).  The library calibrates when
+ * it is loaded (a constructor, usync_spin_calibrate_at_load), so that no
+ * waiter pays for it inside a contended wait, where everyone queued behind
+ * it would wait too.  A wait that runs before the constructors (from
+ * another library's constructor) finds a zero budget and calibrates then;
+ * two calibrations at once are harmless (each publishes a valid count).
  */
 #define _GNU_SOURCE
 #include <usync/spin.h>
@@ -35,6 +39,11 @@ uint64_t usync_clock_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* 5 bursts of 1000 steps: ~26 us per burst at 26 ns per PAUSE, long
+ * against the clock's ~20 ns read cost, and ~130 us in all at load. */
+#define CALIBRATION_ROUNDS 5
+#define CALIBRATION_STEPS 1000
+
 static uint64_t calibrate_relax_ps(void)
 {
 	/* relaxed: any thread's measurement is as good as another's. */
@@ -44,15 +53,15 @@ static uint64_t calibrate_relax_ps(void)
 	/* Best of a few short bursts: preemption only ever makes a burst
 	 * slower, so the minimum is the undisturbed cost. */
 	uint64_t best = UINT64_MAX;
-	for (int round = 0; round < 5; round++) {
+	for (int round = 0; round < CALIBRATION_ROUNDS; round++) {
 		uint64_t t0 = usync_clock_ns();
-		for (int i = 0; i < 2000; i++)
+		for (int i = 0; i < CALIBRATION_STEPS; i++)
 			usync_cpu_relax();
 		uint64_t dt = usync_clock_ns() - t0;
 		if (dt < best)
 			best = dt;
 	}
-	ps = best * 1000u / 2000u;
+	ps = best * 1000u / CALIBRATION_STEPS;
 	if (ps == 0)
 		ps = 1; /* a relax step faster than 1 ps: treat as 1 ps */
 	/* relaxed: see above. */
@@ -65,6 +74,26 @@ double usync_spin_relax_ns(void)
 	return (double)calibrate_relax_ps() / 1000.0;
 }
 
+/* Calibrate (once) and publish the budget in relax steps. */
+static uint32_t calibrate_budget(void)
+{
+	uint64_t steps =
+		(uint64_t)USYNC_SPIN_BUDGET_NS * 1000u / calibrate_relax_ps();
+	if (steps < 1)
+		steps = 1;
+	if (steps > UINT32_MAX - 1)
+		steps = UINT32_MAX - 1;
+	/* relaxed: a tuning number; readers take any recent value. */
+	atomic_store_explicit(&usync_spin_budget_steps, (uint32_t)steps,
+			      memory_order_relaxed);
+	return (uint32_t)steps;
+}
+
+__attribute__((constructor)) static void usync_spin_calibrate_at_load(void)
+{
+	calibrate_budget();
+}
+
 void usync_spin_exhausted(usync_spin_t *s)
 {
 	if (s->budget == UINT32_MAX) {
@@ -73,18 +102,10 @@ void usync_spin_exhausted(usync_spin_t *s)
 		return;
 	}
 	if (s->budget == 0) {
-		uint64_t steps = (uint64_t)USYNC_SPIN_BUDGET_NS * 1000u /
-				 calibrate_relax_ps();
-		if (steps < 1)
-			steps = 1;
-		if (steps > UINT32_MAX - 1)
-			steps = UINT32_MAX - 1;
-		/* relaxed: a tuning number; readers take any recent value. */
-		atomic_store_explicit(&usync_spin_budget_steps,
-				      (uint32_t)steps, memory_order_relaxed);
-		s->budget = (uint32_t)steps;
+		/* Only before the constructor ran: calibrate now. */
+		s->budget = calibrate_budget();
 		s->steps = 0;
-		return; /* first exhaustion only calibrates */
+		return;
 	}
 	sched_yield();
 	s->steps = 0;
@@ -129,6 +150,34 @@ void usync_park(_Atomic(uint32_t) *word, uint32_t seen)
 }
 
 /* ------------------------------------------------------- misuse checks */
+
+#if USYNC_DEBUG_CHECKS
+/* The nodes (mcs, mcs_tp) this thread has in use: see
+ * USYNC_DEBUG_NODE_ENTER in usync/atomics.h.  Thread-local, so no ordering
+ * is involved; a full set stops tracking rather than guess. */
+static _Thread_local const void *nodes_in_use[USYNC_DEBUG_NODES_TRACKED];
+
+bool usync_debug_node_claim(const void *node)
+{
+	const void **free_entry = NULL;
+	for (int i = 0; i < USYNC_DEBUG_NODES_TRACKED; i++) {
+		if (nodes_in_use[i] == node)
+			return false;
+		if (nodes_in_use[i] == NULL && free_entry == NULL)
+			free_entry = &nodes_in_use[i];
+	}
+	if (free_entry != NULL)
+		*free_entry = node;
+	return true;
+}
+
+void usync_debug_node_unclaim(const void *node)
+{
+	for (int i = 0; i < USYNC_DEBUG_NODES_TRACKED; i++)
+		if (nodes_in_use[i] == node)
+			nodes_in_use[i] = NULL;
+}
+#endif
 
 void usync_misuse(const char *function, const char *what)
 {

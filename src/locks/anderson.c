@@ -11,7 +11,7 @@
 
 int usync_anderson_init(usync_anderson_t *lock, unsigned capacity)
 {
-	if (lock == NULL || capacity == 0 || capacity > (1u << 30))
+	if (lock == NULL || capacity == 0 || capacity > USYNC_LOCK_MAX_THREADS)
 		return EINVAL;
 	uint32_t slots = 1;
 	while (slots < capacity)

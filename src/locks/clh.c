@@ -13,9 +13,27 @@
  *     by whoever becomes its successor,
  *   - in the pool.
  * A successor that passes an abandoned node returns it to the pool; a
- * trylock that abandons takes a replacement from it.  The pool holds
- * 2 * max_threads + 1 nodes: one per context, one front node and room for
- * one abandoned node per context.
+ * trylock that abandons takes a replacement from it.
+ *
+ * Why 2 * max_threads + 1 nodes are enough, so that an abandoning trylock
+ * always finds a replacement (and so never waits).  With m = max_threads
+ * contexts at most (usync_clh_ctx_init counts them), the nodes not in the
+ * pool are: each context's own node (m), the front node or the holder's
+ * inherited one (1), and the abandoned nodes.  An abandoned node is passed
+ * (and pooled) by its successor before that successor can itself abandon,
+ * so every abandoned node has a distinct successor still waiting behind it,
+ * except possibly the tail, which has none.  A trylock about to abandon
+ * node B has passed every abandoned node before B and waits behind a
+ * WAITING node whose owner is another context; so the abandoned nodes are
+ * at most one per other context that waits (m - 2 at most, the holder and
+ * B's owner excluded) plus the tail: m - 1.  In use: m + 1 + (m - 1) = 2m,
+ * and one of the 2m + 1 nodes is in the pool for B's owner.
+ *
+ * The generic API has no per-thread contexts: each acquisition borrows a
+ * node for its duration and max_threads bounds the acquisitions in flight,
+ * so the same count holds.  When more are in flight, an acquire waits for a
+ * node, and a try_acquire fails at once (without a node it cannot enqueue;
+ * so many acquirers in flight mean the lock is contended anyway).
  */
 #include "lock_internal.h"
 
@@ -67,8 +85,9 @@ static void pool_push(usync_clh_t *lock, usync_clh_node_t *node)
 int usync_clh_init(usync_clh_t *lock, unsigned max_threads)
 {
 	/* 2 * max_threads + 1 nodes; redirect values (USYNC_CLH_REDIRECT +
-	 * index) must stay below USYNC_PARKED. */
-	if (lock == NULL || max_threads == 0 || max_threads > (1u << 29))
+	 * index) stay far below USYNC_PARKED. */
+	if (lock == NULL || max_threads == 0 ||
+	    max_threads > USYNC_LOCK_MAX_THREADS)
 		return EINVAL;
 	uint32_t nnodes = 2 * (uint32_t)max_threads + 1;
 	usync_clh_node_t *nodes = (usync_clh_node_t *)aligned_alloc(
@@ -93,6 +112,7 @@ int usync_clh_init(usync_clh_t *lock, unsigned max_threads)
 	lock->nodes = nodes;
 	lock->nnodes = nnodes;
 	lock->policy = USYNC_WAIT_DEFAULT;
+	atomic_store_explicit(&lock->live_contexts, 0, memory_order_relaxed);
 #if USYNC_DEBUG_CHECKS
 	atomic_store_explicit(&lock->debug_holder, (usync_clh_node_t *)NULL,
 			      memory_order_relaxed);
@@ -113,9 +133,20 @@ int usync_clh_ctx_init(usync_clh_t *lock, usync_clh_ctx_t *ctx)
 {
 	if (lock == NULL || ctx == NULL)
 		return EINVAL;
+	uint32_t max_contexts = (lock->nnodes - 1) / 2;
+	/* relaxed (load and CAS): a count of contexts, not a publication;
+	 * the nodes themselves are handed over by the pool's release/acquire
+	 * CASes. */
+	uint32_t live = atomic_load_explicit(&lock->live_contexts,
+					     memory_order_relaxed);
+	do {
+		if (live >= max_contexts)
+			return EAGAIN;
+	} while (!usync_compare_and_swap(&lock->live_contexts, &live, live + 1,
+					 memory_order_relaxed,
+					 memory_order_relaxed));
+	/* The count guarantees a node (see the top of this file). */
 	usync_clh_node_t *node = pool_pop(lock);
-	if (node == NULL)
-		return EAGAIN;
 	ctx->node = node;
 	ctx->pred = NULL;
 	return 0;
@@ -127,6 +158,9 @@ void usync_clh_ctx_destroy(usync_clh_t *lock, usync_clh_ctx_t *ctx)
 		return;
 	pool_push(lock, ctx->node);
 	ctx->node = NULL;
+	/* relaxed: as in usync_clh_ctx_init. */
+	atomic_fetch_sub_explicit(&lock->live_contexts, 1,
+				  memory_order_relaxed);
 }
 
 /*
@@ -195,19 +229,12 @@ bool usync_clh_trylock_queued(usync_clh_t *lock, usync_clh_ctx_t *ctx,
 		pool_push(lock, pred);
 		pred = next;
 	}
+	/* Never NULL with at most max_threads contexts or acquisitions in
+	 * flight (see the top of this file); beyond that, only the generic
+	 * API's try_acquire can get here without a spare node, and it needs
+	 * none: it returns the context's node to the pool on failure, and
+	 * skips a NULL one. */
 	usync_clh_node_t *fresh = pool_pop(lock);
-	if (USYNC_UNLIKELY(fresh == NULL)) {
-		/* No node to continue with: only reachable when more than
-		 * max_threads trylocks lost the tail race at once.  Waiting is
-		 * always correct; failing is not possible without a node. */
-		ctx->pred = wait_behind(lock, pred);
-#if USYNC_DEBUG_CHECKS
-		/* relaxed: diagnostic state. */
-		atomic_store_explicit(&lock->debug_holder, ctx->node,
-				      memory_order_relaxed);
-#endif
-		return true;
-	}
 	/* release: pairs with the successor's acquire load of our state in
 	 * wait_behind / trylock_queued, which then waits on pred instead;
 	 * wakes that successor if it had parked on our node. */
@@ -290,10 +317,15 @@ static void clh_acquire(union usync_lock_state *s, usync_lock_ctx_t *ctx)
 
 static bool clh_try_acquire(union usync_lock_state *s, usync_lock_ctx_t *ctx)
 {
-	ctx->u.clh.node = borrow_node(&s->clh);
+	/* Never waits: with no spare node, more than max_threads acquisitions
+	 * are in flight and the lock is contended; fail. */
+	ctx->u.clh.node = pool_pop(&s->clh);
+	if (USYNC_UNLIKELY(ctx->u.clh.node == NULL))
+		return false;
 	if (usync_clh_trylock(&s->clh, &ctx->u.clh))
 		return true;
-	pool_push(&s->clh, ctx->u.clh.node);
+	if (ctx->u.clh.node != NULL)
+		pool_push(&s->clh, ctx->u.clh.node);
 	return false;
 }
 

@@ -198,6 +198,12 @@ void usync_mcs_tp_unlock_slow(usync_mcs_tp_t *lock, usync_mcs_tp_node_t *node)
 				return;
 			}
 			next = wait_next(lock, cur);
+			/* That wait can be long (the arrival may be
+			 * preempted between its swap and its link), and
+			 * stamps compared with a `now` from before it would
+			 * look current: read the clock again when next
+			 * needed. */
+			now = 0;
 		}
 		/* release: pairs with the owner's acquire load in
 		 * wait_decision, so our read of cur->next above happens

@@ -28,7 +28,8 @@ const char *const *usync_lock_algorithms(void)
 int usync_lock_create(usync_lock_t **out, const char *algorithm,
 		      unsigned max_threads)
 {
-	if (out == NULL || algorithm == NULL || max_threads == 0)
+	if (out == NULL || algorithm == NULL || max_threads == 0 ||
+	    max_threads > USYNC_LOCK_MAX_THREADS)
 		return EINVAL;
 	const struct usync_lock_ops *ops = NULL;
 	for (size_t i = 0; i < NALGORITHMS; i++)
