@@ -5,8 +5,10 @@
 #      the examples and the benchmark smoke test;
 #   2. the unit tests under ThreadSanitizer (own build directory);
 #   3. the unit tests under AddressSanitizer + UBSan, LeakSanitizer on;
-#   4. install to a staging prefix, then build the example the ways a user
-#      would: cc + pkg-config --static, and as a Meson subproject;
+#   4. install to a staging prefix, then build the examples the ways a user
+#      would: pkg-config --static, CMake find_package, a shared-library build
+#      (soname and exported symbols checked), and an out-of-tree Meson
+#      subproject through its wrap;
 #   5. aarch64 and ppc64le cross builds whose tests run under qemu-user.
 # Ends with one line "usync: N passed, M failed, K skipped"; exits non-zero
 # on failure.  Skipped counts what could not run here, never as passed.
@@ -81,17 +83,24 @@ configure build-asan --buildtype=debug -Db_sanitize=address,undefined -Db_lundef
 ASAN_OPTIONS="detect_leaks=1 abort_on_error=1" UBSAN_OPTIONS="halt_on_error=1 print_stacktrace=1" \
   USYNC_TEST_SCALE=${USYNC_ASAN_SCALE:-100} suite asan build-asan --suite usync
 
-# 4. As a user: install, then pkg-config --static and a Meson subproject.
-install_check() {
-  local stage
-  stage=$(mktemp -d)
-  meson install -C build-test --destdir "$stage" >/dev/null
+# 4. As a user would consume it: install to a staging prefix, then build
+#    examples/counter.c with pkg-config --static and with CMake's
+#    find_package, link and run a shared-library build, and build the
+#    out-of-tree subproject example through its wrap.
+stage_install() { # BUILD_DIR STAGE: install, print the prefix inside STAGE
+  meson install -C "$1" --destdir "$2" >/dev/null
   local prefix
-  prefix=$(meson introspect build-test --buildoptions |
+  prefix=$(meson introspect "$1" --buildoptions |
     python3 -c 'import json,sys; print([o["value"] for o in json.load(sys.stdin) if o["name"]=="prefix"][0])')
-  local pcdir
+  echo "$2$prefix"
+}
+
+install_check() {
+  local stage prefix pcdir
+  stage=$(mktemp -d)
+  prefix=$(stage_install build-test "$stage")
   pcdir=$(dirname "$(find "$stage" -name usync.pc | head -1)")
-  [[ -f $stage$prefix/include/usync/usync.h && -f $stage$prefix/include/usync/config.h ]] || return 1
+  [[ -f $prefix/include/usync/usync.h && -f $prefix/include/usync/config.h ]] || return 1
   PKG_CONFIG_PATH=$pcdir PKG_CONFIG_SYSROOT_DIR=$stage \
     cc -std=c11 -O2 examples/counter.c -o "$stage/counter" \
       $(PKG_CONFIG_PATH=$pcdir PKG_CONFIG_SYSROOT_DIR=$stage pkg-config --cflags --libs --static usync) &&
@@ -99,19 +108,55 @@ install_check() {
 }
 check install-pkg-config install_check
 
+cmake_check() {
+  local stage prefix
+  stage=$(mktemp -d)
+  prefix=$(stage_install build-test "$stage")
+  cmake -S examples/cmake -B "$stage/build" -DCMAKE_PREFIX_PATH="$prefix" >/dev/null &&
+    cmake --build "$stage/build" >/dev/null && "$stage/build/counter" anderson &&
+    rm -rf "$stage"
+}
+if command -v cmake >/dev/null; then
+  check install-cmake cmake_check
+else
+  echo "=== install-cmake: cmake missing, skipped"; skipped=$((skipped + 1))
+fi
+
+# The shared library: its own tests (soname and exported symbols, see
+# tests/check_exports.sh, and the examples), then an application linked
+# against the installed libusync.so.0, through CMake and pkg-config.
+configure build-shared --buildtype=release -Ddefault_library=shared -Dtests=enabled -Dbench=disabled
+suite shared build-shared --no-suite unit
+shared_check() {
+  local stage prefix libdir pcdir
+  stage=$(mktemp -d)
+  prefix=$(stage_install build-shared "$stage")
+  libdir=$(dirname "$(find "$stage" -name libusync.so.0 | head -1)")
+  pcdir=$(dirname "$(find "$stage" -name usync.pc | head -1)")
+  cmake -S examples/cmake -B "$stage/build" -DCMAKE_PREFIX_PATH="$prefix" >/dev/null &&
+    cmake --build "$stage/build" >/dev/null &&
+    LD_LIBRARY_PATH=$libdir "$stage/build/counter" mcs_tp &&
+    LD_LIBRARY_PATH=$libdir ldd "$stage/build/counter" | grep -q "libusync.so.0 => $libdir" &&
+    cc -std=c11 -O2 examples/counter.c -o "$stage/counter-pc" \
+      $(PKG_CONFIG_PATH=$pcdir PKG_CONFIG_SYSROOT_DIR=$stage pkg-config --cflags --libs usync) &&
+    LD_LIBRARY_PATH=$libdir "$stage/counter-pc" ticket && rm -rf "$stage"
+}
+check install-shared shared_check
+
+# Out of the tree, as an embedding project would: a copy of
+# examples/subproject whose wrap points at this checkout's committed HEAD.
 subproject_check() {
   local work
   work=$(mktemp -d)
-  mkdir -p "$work/subprojects"
-  cp examples/subproject/meson.build "$work/meson.build"
-  sed -i "s|'../counter.c'|'counter.c'|" "$work/meson.build"
-  cp examples/counter.c "$work/"
-  mkdir -p "$work/subprojects/usync"
-  git ls-files --cached --others --exclude-standard |
-    tar -cf - -T - | tar -xf - -C "$work/subprojects/usync"
-  # PKG_CONFIG_LIBDIR empty: do not find an installed usync, use the fallback.
+  cp -r examples/subproject/. "$work/"
+  rm -rf "$work/subprojects/usync"
+  sed -i "s|^url = .*|url = $root|" "$work/subprojects/usync.wrap"
+  # PKG_CONFIG_LIBDIR empty: do not find an installed usync, use the wrap.
   PKG_CONFIG_LIBDIR=/nonexistent meson setup "$work/build" "$work" >/dev/null &&
-    ninja -C "$work/build" >/dev/null && "$work/build/counter" ticket && rm -rf "$work"
+    ninja -C "$work/build" >/dev/null && "$work/build/barrier-demo" ticket tournament &&
+    # As a subproject, usync adds none of its own tests to the parent's.
+    [[ $(meson test -C "$work/build" --list 2>/dev/null | grep -c .) -eq 0 ]] &&
+    rm -rf "$work"
 }
 check meson-subproject subproject_check
 

@@ -63,6 +63,23 @@
 #define USYNC_STATIC_ASSERT(cond, msg) _Static_assert(cond, msg)
 #endif
 
+/*
+ * ABI guard (see USYNC_ABI_SYMBOL in usync/config.h): a reference from
+ * every translation unit that includes usync, to the symbol the library
+ * defines for its build's layout choices.
+ */
+#ifdef __cplusplus
+extern "C" {
+#endif
+extern const int USYNC_ABI_SYMBOL;
+#ifdef __cplusplus
+}
+#endif
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((used, unused)) static const int *const usync_abi_guard =
+	&USYNC_ABI_SYMBOL;
+#endif
+
 /* Branch hints for the fast paths; a no-op where unsupported. */
 #if defined(__GNUC__) || defined(__clang__)
 #define USYNC_LIKELY(x) __builtin_expect(!!(x), 1)

@@ -26,6 +26,9 @@
 
 _Atomic(uint32_t) usync_spin_budget_steps = 0;
 
+/* The ABI guard's target: see USYNC_ABI_SYMBOL in usync/config.h. */
+USYNC_API const int USYNC_ABI_SYMBOL = 1;
+
 /* Bits of a double, for a relaxed atomic cache of the calibration. */
 static _Atomic(uint64_t) relax_ps = 0; /* picoseconds per relax step */
 
