@@ -1,16 +1,101 @@
-// The public headers compiled as C++ (C++23, whose <stdatomic.h> provides
-// the C atomics) with -Wall -Wextra -Werror -pedantic, and usable from it.
+// tests/headers_cxx.cc - the public headers as C++ (built for C++11, 14,
+// 17, 20 and 23 with -Wall -Wextra -Werror -pedantic), and the C and C++
+// views of each public type are one layout: sizeof and alignof here equal
+// those tests/layout_c.c computed as C.  USYNC_HEADERS_STD_FIRST puts the
+// standard headers before usync's (the build compiles both orders).
+#ifdef USYNC_HEADERS_STD_FIRST
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+#if __cplusplus > 202002L && defined(__has_include)
+#if __has_include(<stdatomic.h>)
+#include <stdatomic.h> // C++23: the C atomics, declared by std too
+#endif
+#endif
 #include <usync/usync.h>
+#else
+#include <usync/usync.h>
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+#endif
 
 #include <cstdio>
+#include <vector>
+
+#include "layout_types.h"
+
+extern "C" const size_t usync_test_layouts_c[][2];
+
+// Static initializers are constant expressions in C++ too.
+static usync_tas_t tas = USYNC_TAS_INITIALIZER;
+static usync_ttas_t ttas = USYNC_TTAS_INITIALIZER;
+static usync_backoff_t backoff = USYNC_BACKOFF_INITIALIZER;
+static usync_ticket_t ticket = USYNC_TICKET_INITIALIZER;
+static usync_mcs_t mcs = USYNC_MCS_INITIALIZER;
+static usync_mcs_tp_t mcs_tp = USYNC_MCS_TP_INITIALIZER;
+#if __cplusplus >= 202002L
+constinit static usync_mcs_t mcs_constinit = USYNC_MCS_INITIALIZER;
+#endif
 
 int main()
 {
-	usync_ticket_t ticket;
-	usync_ticket_init(&ticket);
-	usync_ticket_lock(&ticket);
-	bool again = usync_ticket_trylock(&ticket);
-	usync_ticket_unlock(&ticket);
+	int bad = 0;
+	size_t i = 0;
+#define LAYOUT_CHECK(type)                                                     \
+	if (sizeof(type) != usync_test_layouts_c[i][0] ||                      \
+	    alignof(type) != usync_test_layouts_c[i][1]) {                     \
+		std::printf("%s: C++ %zu/%zu, C %zu/%zu (size/align)\n",       \
+			    #type, sizeof(type), alignof(type),                \
+			    usync_test_layouts_c[i][0],                        \
+			    usync_test_layouts_c[i][1]);                       \
+		bad = 1;                                                       \
+	}                                                                      \
+	i++;
+	USYNC_TEST_LAYOUT_TYPES(LAYOUT_CHECK)
+#undef LAYOUT_CHECK
+
+	// The inline fast paths, from C++ threads.
+	long count = 0;
+	std::vector<std::thread> threads;
+	for (int t = 0; t < 2; t++)
+		threads.emplace_back([&count] {
+			for (int k = 0; k < 1000; k++) {
+				usync_tas_lock(&tas);
+				count++;
+				usync_tas_unlock(&tas);
+				usync_ttas_lock(&ttas);
+				count++;
+				usync_ttas_unlock(&ttas);
+				usync_backoff_lock(&backoff);
+				count++;
+				usync_backoff_unlock(&backoff);
+				usync_ticket_lock(&ticket);
+				count++;
+				usync_ticket_unlock(&ticket);
+				usync_mcs_node_t node;
+				usync_mcs_lock(&mcs, &node);
+				count++;
+				usync_mcs_unlock(&mcs, &node);
+				usync_mcs_tp_node_t tp_node;
+				usync_mcs_tp_lock(&mcs_tp, &tp_node);
+				count++;
+				usync_mcs_tp_unlock(&mcs_tp, &tp_node);
+			}
+		});
+	for (auto &t : threads)
+		t.join();
+	if (count != 2 * 1000 * 6) {
+		std::printf("count %ld\n", count);
+		bad = 1;
+	}
+#if __cplusplus >= 202002L
+	usync_mcs_node_t n;
+	usync_mcs_lock(&mcs_constinit, &n);
+	usync_mcs_unlock(&mcs_constinit, &n);
+#endif
 
 	usync_lock_t *lock = nullptr;
 	usync_lock_ctx_t ctx;
@@ -19,6 +104,8 @@ int main()
 	usync_lock_acquire(lock, &ctx);
 	usync_lock_release(lock, &ctx);
 	usync_lock_destroy(lock);
-	std::printf("usync %s: headers compile as C++\n", USYNC_VERSION);
-	return again ? 1 : 0;
+	std::printf("usync %s: headers compile as C++ (%ld), %zu layouts agree "
+		    "with C: %s\n",
+		    USYNC_VERSION, (long)__cplusplus, i, bad ? "NO" : "yes");
+	return bad;
 }

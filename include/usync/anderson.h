@@ -48,14 +48,14 @@ extern "C" {
 
 typedef struct usync_anderson_slot {
 	/* The last ticket granted this slot, mod 2^31. */
-	USYNC_ALIGNED _Atomic(uint32_t) granted;
+	USYNC_ALIGNED USYNC_ATOMIC(uint32_t) granted;
 } usync_anderson_slot_t;
 
 USYNC_STATIC_ASSERT(sizeof(usync_anderson_slot_t) == USYNC_CACHELINE,
 		    "one Anderson slot per cache line");
 
 typedef struct usync_anderson {
-	USYNC_ALIGNED _Atomic(uint32_t) next_slot;
+	USYNC_ALIGNED USYNC_ATOMIC(uint32_t) next_slot;
 	/* Read-only after init, on a line of their own so that arrivals'
 	 * writes to next_slot do not evict them from waiters' caches. */
 	USYNC_ALIGNED usync_anderson_slot_t *slots;
@@ -63,7 +63,7 @@ typedef struct usync_anderson {
 	uint32_t policy;
 #if USYNC_DEBUG_CHECKS
 	uint32_t debug_capacity;          /* as given to init */
-	_Atomic(uint32_t) debug_released; /* unlocks so far = holder's ticket */
+	USYNC_ATOMIC(uint32_t) debug_released; /* unlocks so far = holder's ticket */
 #endif
 } usync_anderson_t;
 

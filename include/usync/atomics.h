@@ -19,17 +19,50 @@
 
 #include <usync/config.h>
 
+/*
+ * One definition for C and C++ (C++11 to C++23).  Every atomic object in a
+ * public type is declared USYNC_ATOMIC(T): _Atomic(T) in C, std::atomic<T>
+ * in C++.  The two are the same object: both are lock-free, and have the
+ * size and alignment of T on every ABI usync supports (GCC's and Clang's
+ * <atomic> and <stdatomic.h> share their representation, which C++23's
+ * <stdatomic.h> relies on too); the static assertions below check it for
+ * each type the headers use, in both languages.
+ *
+ * The inline functions call the C names (atomic_load_explicit(p,
+ * memory_order_acquire), ...).  In C++ these are found without any macro:
+ * the functions by argument-dependent lookup in namespace std (their first
+ * argument is a std::atomic<T> *, or a std::memory_order for the fences),
+ * the memory_order constants through using-declarations at global scope.
+ * Those are the declarations C++23's <stdatomic.h> makes too, and a
+ * using-declaration may be repeated, so <atomic>, <stdatomic.h> and the
+ * usync headers can be included in any order.
+ *
+ * Static initializers wrap each atomic member's value in
+ * USYNC_ATOMIC_INIT(v): in C++ before 17 a std::atomic member cannot be
+ * copy-initialised from a value, only list-initialised from {v}.
+ */
 #ifdef __cplusplus
-/* C++23 provides <stdatomic.h> with _Atomic(T) and the *_explicit functions
- * (libstdc++ 12 and later, libc++ 17 and later). */
-#include <stdatomic.h>
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#define USYNC_ATOMIC(T) std::atomic<T>
+#define USYNC_ATOMIC_INIT(v) { v }
+using std::memory_order;
+using std::memory_order_relaxed;
+using std::memory_order_consume;
+using std::memory_order_acquire;
+using std::memory_order_release;
+using std::memory_order_acq_rel;
+using std::memory_order_seq_cst;
 #else
 #include <stdalign.h>
 #include <stdatomic.h>
-#endif
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#define USYNC_ATOMIC(T) _Atomic(T)
+#define USYNC_ATOMIC_INIT(v) v
+#endif
 
 /*
  * USYNC_CACHELINE: the unit of false sharing.
@@ -80,6 +113,18 @@ __attribute__((used, unused)) static const int *const usync_abi_guard =
 	&USYNC_ABI_SYMBOL;
 #endif
 
+/* The C and C++ views of an atomic word are the same object. */
+USYNC_STATIC_ASSERT(sizeof(USYNC_ATOMIC(uint32_t)) == sizeof(uint32_t) &&
+			    alignof(USYNC_ATOMIC(uint32_t)) == alignof(uint32_t),
+		    "atomic 32-bit words must have the layout of uint32_t");
+USYNC_STATIC_ASSERT(sizeof(USYNC_ATOMIC(uint64_t)) == sizeof(uint64_t) &&
+			    alignof(USYNC_ATOMIC(uint64_t)) == sizeof(uint64_t),
+		    "atomic 64-bit words must have the size and natural "
+		    "alignment of uint64_t");
+USYNC_STATIC_ASSERT(sizeof(USYNC_ATOMIC(void *)) == sizeof(void *) &&
+			    alignof(USYNC_ATOMIC(void *)) == alignof(void *),
+		    "atomic pointers must have the layout of a pointer");
+
 /* Branch hints for the fast paths; a no-op where unsupported. */
 #if defined(__GNUC__) || defined(__clang__)
 #define USYNC_LIKELY(x) __builtin_expect(!!(x), 1)
@@ -127,7 +172,7 @@ USYNC_API void usync_misuse(const char *function, const char *what);
 
 /*
  * The ownership checks of the locks whose caller brings a queue node (mcs,
- * mcs_tp).  In debug builds the lock has `_Atomic(void *) debug_holder`, the
+ * mcs_tp).  In debug builds the lock has `USYNC_ATOMIC(void *) debug_holder`, the
  * node that holds it (relaxed: diagnostic state, ordered by the lock
  * itself).  Which nodes are in use is kept on the thread's side, in a small
  * thread-local set (src/atomics/spin.c), never in the node: a caller's

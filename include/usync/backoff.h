@@ -32,7 +32,7 @@ extern "C" {
 #define USYNC_BACKOFF_CAP 128
 
 typedef struct usync_backoff {
-	_Atomic(uint32_t) locked; /* 0 free, 1 held */
+	USYNC_ATOMIC(uint32_t) locked; /* 0 free, 1 held */
 	uint8_t policy;           /* usync_wait_policy_t */
 	uint8_t reserved;
 	uint16_t cap;  /* ceiling of the delay, relax steps */
@@ -40,7 +40,8 @@ typedef struct usync_backoff {
 } usync_backoff_t;
 
 #define USYNC_BACKOFF_INITIALIZER                                        \
-	{ 0, USYNC_DEFAULT_WAIT_POLICY, 0, USYNC_BACKOFF_CAP,            \
+	{ USYNC_ATOMIC_INIT(0), USYNC_DEFAULT_WAIT_POLICY, 0,            \
+	  USYNC_BACKOFF_CAP,                                               \
 	  USYNC_BACKOFF_BASE }
 
 USYNC_API void usync_backoff_lock_slow(usync_backoff_t *lock);

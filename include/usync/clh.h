@@ -49,27 +49,27 @@ extern "C" {
 #define USYNC_CLH_REDIRECT 2u
 
 typedef struct usync_clh_node {
-	USYNC_ALIGNED _Atomic(uint32_t) state;
-	_Atomic(uint32_t) next_free; /* pool link while in the pool */
+	USYNC_ALIGNED USYNC_ATOMIC(uint32_t) state;
+	USYNC_ATOMIC(uint32_t) next_free; /* pool link while in the pool */
 } usync_clh_node_t;
 
 USYNC_STATIC_ASSERT(sizeof(usync_clh_node_t) == USYNC_CACHELINE,
 		    "a CLH node fills exactly one cache line");
 
 typedef struct usync_clh {
-	USYNC_ALIGNED _Atomic(usync_clh_node_t *) tail;
+	USYNC_ALIGNED USYNC_ATOMIC(usync_clh_node_t *) tail;
 	/* Pool of free nodes: a stack of indices, (tag << 32) | (index + 1),
 	 * the tag bumped by every push and pop against ABA. */
-	USYNC_ALIGNED _Atomic(uint64_t) pool;
+	USYNC_ALIGNED USYNC_ATOMIC(uint64_t) pool;
 	usync_clh_node_t *nodes;
 	uint32_t nnodes;
 	uint32_t policy;
 	/* Contexts from usync_clh_ctx_init not yet destroyed, at most
 	 * (nnodes - 1) / 2 = max_threads: the rest of the pool is the
 	 * reserve that abandoning trylocks draw on. */
-	_Atomic(uint32_t) live_contexts;
+	USYNC_ATOMIC(uint32_t) live_contexts;
 #if USYNC_DEBUG_CHECKS
-	_Atomic(usync_clh_node_t *) debug_holder; /* holder's own node */
+	USYNC_ATOMIC(usync_clh_node_t *) debug_holder; /* holder's own node */
 #endif
 } usync_clh_t;
 

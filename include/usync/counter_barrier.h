@@ -60,7 +60,7 @@ typedef struct usync_counter_barrier_thread {
 #if USYNC_DEBUG_CHECKS
 	/* 1 while a thread is in wait with this thread_id (misuse check);
 	 * zeroed at init, fits in the line's padding. */
-	_Atomic(uint32_t) debug_inside;
+	USYNC_ATOMIC(uint32_t) debug_inside;
 #endif
 } usync_counter_barrier_thread_t;
 
@@ -69,10 +69,10 @@ USYNC_STATIC_ASSERT(sizeof(usync_counter_barrier_thread_t) == USYNC_CACHELINE,
 
 typedef struct usync_counter_barrier {
 	/* Arrivals so far this episode; every arrival writes it. */
-	USYNC_ALIGNED _Atomic(uint32_t) count;
+	USYNC_ALIGNED USYNC_ATOMIC(uint32_t) count;
 	/* The one word everyone spins (or sleeps) on; written once per
 	 * episode.  Values 0 and 1: the top bit is USYNC_PARKED's. */
-	USYNC_ALIGNED _Atomic(uint32_t) sense;
+	USYNC_ALIGNED USYNC_ATOMIC(uint32_t) sense;
 	/* Read-only after init. */
 	USYNC_ALIGNED usync_counter_barrier_thread_t *threads;
 	uint32_t nthreads;

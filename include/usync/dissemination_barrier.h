@@ -50,7 +50,7 @@ extern "C" {
 
 /* One spin flag, one line. */
 typedef struct usync_dissemination_barrier_flag {
-	USYNC_ALIGNED _Atomic(uint32_t) value;
+	USYNC_ALIGNED USYNC_ATOMIC(uint32_t) value;
 } usync_dissemination_barrier_flag_t;
 
 USYNC_STATIC_ASSERT(sizeof(usync_dissemination_barrier_flag_t) ==
@@ -65,7 +65,7 @@ typedef struct usync_dissemination_barrier_thread {
 #if USYNC_DEBUG_CHECKS
 	/* 1 while a thread is in wait with this thread_id (misuse check);
 	 * zeroed at init, fits in the line's padding. */
-	_Atomic(uint32_t) debug_inside;
+	USYNC_ATOMIC(uint32_t) debug_inside;
 #endif
 } usync_dissemination_barrier_thread_t;
 

@@ -33,25 +33,28 @@ typedef struct usync_mcs_node {
 	/* Both words are written once per acquisition by a neighbour (next by
 	 * the successor, locked by the predecessor) and polled by the owner;
 	 * they share the owner's line as in MCS'91. */
-	USYNC_ALIGNED _Atomic(struct usync_mcs_node *) next;
-	_Atomic(uint32_t) locked; /* 1 while the owner must wait */
+	USYNC_ALIGNED USYNC_ATOMIC(struct usync_mcs_node *) next;
+	USYNC_ATOMIC(uint32_t) locked; /* 1 while the owner must wait */
 } usync_mcs_node_t;
 
 USYNC_STATIC_ASSERT(sizeof(usync_mcs_node_t) == USYNC_CACHELINE,
 		    "an MCS node fills exactly one cache line");
 
 typedef struct usync_mcs {
-	_Atomic(usync_mcs_node_t *) tail; /* NULL when free */
+	USYNC_ATOMIC(usync_mcs_node_t *) tail; /* NULL when free */
 	uint32_t policy;
 #if USYNC_DEBUG_CHECKS
-	_Atomic(void *) debug_holder; /* see USYNC_DEBUG_NODE_ENTER */
+	USYNC_ATOMIC(void *) debug_holder; /* see USYNC_DEBUG_NODE_ENTER */
 #endif
 } usync_mcs_t;
 
 #if USYNC_DEBUG_CHECKS
-#define USYNC_MCS_INITIALIZER { NULL, USYNC_DEFAULT_WAIT_POLICY, NULL }
+#define USYNC_MCS_INITIALIZER                                                  \
+	{ USYNC_ATOMIC_INIT(NULL), USYNC_DEFAULT_WAIT_POLICY,                  \
+	  USYNC_ATOMIC_INIT(NULL) }
 #else
-#define USYNC_MCS_INITIALIZER { NULL, USYNC_DEFAULT_WAIT_POLICY }
+#define USYNC_MCS_INITIALIZER                                                  \
+	{ USYNC_ATOMIC_INIT(NULL), USYNC_DEFAULT_WAIT_POLICY }
 #endif
 
 USYNC_API void usync_mcs_lock_slow(usync_mcs_t *lock, usync_mcs_node_t *node,

@@ -63,19 +63,19 @@ extern "C" {
 typedef struct usync_mcs_barrier_node {
 	/* Byte j is nonzero while arrival child 4i+1+j has not arrived this
 	 * episode; written by those children, polled by the owner. */
-	USYNC_ALIGNED _Atomic(uint32_t) child_not_ready;
+	USYNC_ALIGNED USYNC_ATOMIC(uint32_t) child_not_ready;
 	uint32_t have_child;  /* the mask child_not_ready is re-armed to */
 	uint32_t parent_mask; /* ~(our byte | USYNC_PARKED), parent's word */
-	_Atomic(uint32_t) *parent_word; /* NULL at the root */
+	USYNC_ATOMIC(uint32_t) *parent_word; /* NULL at the root */
 	/* Written by the wakeup parent (i - 1) / 2, polled by the owner. */
-	USYNC_ALIGNED _Atomic(uint32_t) parent_sense;
+	USYNC_ALIGNED USYNC_ATOMIC(uint32_t) parent_sense;
 	uint32_t sense; /* the owner's private sense; only it touches this */
 	/* The wakeup children's parent_sense words, NULL where absent. */
-	_Atomic(uint32_t) *child_sense[2];
+	USYNC_ATOMIC(uint32_t) *child_sense[2];
 #if USYNC_DEBUG_CHECKS
 	/* 1 while a thread is in wait with this thread_id (misuse check);
 	 * zeroed at init, fits in the line's padding. */
-	_Atomic(uint32_t) debug_inside;
+	USYNC_ATOMIC(uint32_t) debug_inside;
 #endif
 } usync_mcs_barrier_node_t;
 

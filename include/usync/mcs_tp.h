@@ -72,28 +72,31 @@ typedef struct usync_mcs_tp_node {
 	/* next: written once per enqueue by the successor.  state: written
 	 * by the releaser.  stamp: written by the owner while it waits.  All
 	 * read by the releaser in one pass, so they share one line. */
-	USYNC_ALIGNED _Atomic(struct usync_mcs_tp_node *) next;
-	_Atomic(uint32_t) state;
+	USYNC_ALIGNED USYNC_ATOMIC(struct usync_mcs_tp_node *) next;
+	USYNC_ATOMIC(uint32_t) state;
 	/* CLOCK_MONOTONIC ns when the owner last ran; 0 while it yields or
 	 * sleeps. */
-	_Atomic(uint64_t) stamp;
+	USYNC_ATOMIC(uint64_t) stamp;
 } usync_mcs_tp_node_t;
 
 USYNC_STATIC_ASSERT(sizeof(usync_mcs_tp_node_t) == USYNC_CACHELINE,
 		    "a time-published MCS node fills exactly one cache line");
 
 typedef struct usync_mcs_tp {
-	_Atomic(usync_mcs_tp_node_t *) tail; /* NULL when free */
+	USYNC_ATOMIC(usync_mcs_tp_node_t *) tail; /* NULL when free */
 	uint32_t policy;
 #if USYNC_DEBUG_CHECKS
-	_Atomic(void *) debug_holder; /* see USYNC_DEBUG_NODE_ENTER */
+	USYNC_ATOMIC(void *) debug_holder; /* see USYNC_DEBUG_NODE_ENTER */
 #endif
 } usync_mcs_tp_t;
 
 #if USYNC_DEBUG_CHECKS
-#define USYNC_MCS_TP_INITIALIZER { NULL, USYNC_DEFAULT_WAIT_POLICY, NULL }
+#define USYNC_MCS_TP_INITIALIZER                                               \
+	{ USYNC_ATOMIC_INIT(NULL), USYNC_DEFAULT_WAIT_POLICY,                  \
+	  USYNC_ATOMIC_INIT(NULL) }
 #else
-#define USYNC_MCS_TP_INITIALIZER { NULL, USYNC_DEFAULT_WAIT_POLICY }
+#define USYNC_MCS_TP_INITIALIZER                                               \
+	{ USYNC_ATOMIC_INIT(NULL), USYNC_DEFAULT_WAIT_POLICY }
 #endif
 
 USYNC_API void usync_mcs_tp_lock_slow(usync_mcs_tp_t *lock,

@@ -77,7 +77,7 @@ typedef struct usync_spin {
  * runs before the library's constructors, which then calibrates.  Written
  * and read relaxed: it is a tuning number, any recent value is correct.
  */
-USYNC_API extern _Atomic(uint32_t) usync_spin_budget_steps;
+USYNC_API extern USYNC_ATOMIC(uint32_t) usync_spin_budget_steps;
 
 /* Out of line, rarely called: calibrates the budget if still unknown, else
  * yields the CPU (yield and park policies), counts the round and resets
@@ -88,13 +88,13 @@ USYNC_API void usync_spin_exhausted(usync_spin_t *s);
 USYNC_API double usync_spin_relax_ns(void);
 
 /* Sleep while *word == expected (FUTEX_WAIT_PRIVATE); may return early. */
-USYNC_API void usync_futex_wait(_Atomic(uint32_t) *word, uint32_t expected);
+USYNC_API void usync_futex_wait(USYNC_ATOMIC(uint32_t) *word, uint32_t expected);
 /* Wake up to n threads sleeping on word (FUTEX_WAKE_PRIVATE). */
-USYNC_API void usync_futex_wake(_Atomic(uint32_t) *word, int n);
+USYNC_API void usync_futex_wake(USYNC_ATOMIC(uint32_t) *word, int n);
 /* Announce (CAS seen -> seen | USYNC_PARKED) and sleep; returns when woken,
  * or at once if the word no longer holds seen.  Out of line: only reached
  * once the spin budget is spent. */
-USYNC_API void usync_park(_Atomic(uint32_t) *word, uint32_t seen);
+USYNC_API void usync_park(USYNC_ATOMIC(uint32_t) *word, uint32_t seen);
 
 /* true if p is a known policy (used to validate *_set_policy arguments). */
 static inline bool usync_wait_policy_valid(usync_wait_policy_t p)
@@ -185,7 +185,7 @@ static inline bool usync_spin_should_park(const usync_spin_t *s)
  * (usync_wake_store / the algorithm's release RMW), so what the waker
  * published is visible to the caller.
  */
-static inline uint32_t usync_wait_until(_Atomic(uint32_t) *word,
+static inline uint32_t usync_wait_until(USYNC_ATOMIC(uint32_t) *word,
 					uint32_t target, usync_spin_t *s)
 {
 	for (;;) {
@@ -202,7 +202,7 @@ static inline uint32_t usync_wait_until(_Atomic(uint32_t) *word,
 
 /* Wait while *word == busy (the top bit ignored); returns the new value.
  * acquire: as usync_wait_until. */
-static inline uint32_t usync_wait_while(_Atomic(uint32_t) *word, uint32_t busy,
+static inline uint32_t usync_wait_while(USYNC_ATOMIC(uint32_t) *word, uint32_t busy,
 					usync_spin_t *s)
 {
 	for (;;) {
@@ -223,7 +223,7 @@ static inline uint32_t usync_wait_while(_Atomic(uint32_t) *word, uint32_t busy,
  * reads any USYNC_PARKED set by the waiter's CAS) and a wake-up of up to
  * nwake sleepers if the bit was set; otherwise a plain release store.
  */
-static inline void usync_wake_store(_Atomic(uint32_t) *word, uint32_t v,
+static inline void usync_wake_store(USYNC_ATOMIC(uint32_t) *word, uint32_t v,
 				    usync_wait_policy_t policy, int nwake)
 {
 	if (policy == USYNC_WAIT_PARK) {
@@ -238,7 +238,7 @@ static inline void usync_wake_store(_Atomic(uint32_t) *word, uint32_t v,
 /* After the caller's own release RMW on word returned old: wake sleepers
  * if a waiter had parked.  The RMW must leave USYNC_PARKED cleared (e.g. a
  * fetch_and that clears it too, or an exchange). */
-static inline void usync_wake_after_rmw(_Atomic(uint32_t) *word, uint32_t old,
+static inline void usync_wake_after_rmw(USYNC_ATOMIC(uint32_t) *word, uint32_t old,
 					int nwake)
 {
 	if (USYNC_UNLIKELY(old & USYNC_PARKED))
@@ -259,9 +259,9 @@ static inline void usync_wake_after_rmw(_Atomic(uint32_t) *word, uint32_t old,
  * exchanges.  Under the spin and yield policies the mark never appears and
  * this is one exchange.  true if acquired.
  */
-USYNC_API bool usync_lockword_remark(_Atomic(uint32_t) *word);
+USYNC_API bool usync_lockword_remark(USYNC_ATOMIC(uint32_t) *word);
 
-static inline bool usync_lockword_tas(_Atomic(uint32_t) *word)
+static inline bool usync_lockword_tas(USYNC_ATOMIC(uint32_t) *word)
 {
 	/* acquire: pairs with the release store (or exchange) of the
 	 * TAS-family unlock. */

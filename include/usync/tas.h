@@ -26,11 +26,11 @@ extern "C" {
 #endif
 
 typedef struct usync_tas {
-	_Atomic(uint32_t) locked; /* 0 free, 1 held */
+	USYNC_ATOMIC(uint32_t) locked; /* 0 free, 1 held */
 	uint32_t policy;          /* usync_wait_policy_t, read by waiters */
 } usync_tas_t;
 
-#define USYNC_TAS_INITIALIZER { 0, USYNC_DEFAULT_WAIT_POLICY }
+#define USYNC_TAS_INITIALIZER { USYNC_ATOMIC_INIT(0), USYNC_DEFAULT_WAIT_POLICY }
 
 USYNC_API void usync_tas_lock_slow(usync_tas_t *lock);
 

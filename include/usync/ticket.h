@@ -40,15 +40,16 @@ extern "C" {
 #define USYNC_TICKET_BACKOFF_STEPS 2
 
 typedef struct usync_ticket {
-	USYNC_ALIGNED _Atomic(uint32_t) next_ticket;
-	USYNC_ALIGNED _Atomic(uint32_t) now_serving;
+	USYNC_ALIGNED USYNC_ATOMIC(uint32_t) next_ticket;
+	USYNC_ALIGNED USYNC_ATOMIC(uint32_t) now_serving;
 	uint32_t policy; /* read-only after init: shares the waiters' line */
 } usync_ticket_t;
 
 USYNC_STATIC_ASSERT(sizeof(usync_ticket_t) == 2 * USYNC_CACHELINE,
 		    "ticket counters must sit on separate lines");
 
-#define USYNC_TICKET_INITIALIZER { 0, 0, USYNC_DEFAULT_WAIT_POLICY }
+#define USYNC_TICKET_INITIALIZER                                               \
+	{ USYNC_ATOMIC_INIT(0), USYNC_ATOMIC_INIT(0), USYNC_DEFAULT_WAIT_POLICY }
 
 USYNC_API void usync_ticket_lock_slow(usync_ticket_t *lock, uint32_t ticket);
 USYNC_API void usync_ticket_unlock_park(usync_ticket_t *lock,

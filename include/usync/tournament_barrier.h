@@ -63,11 +63,11 @@ enum usync_tournament_role {
 typedef struct usync_tournament_barrier_round {
 	/* Written by this round's opponent once per episode (its arrival if
 	 * we win, its wakeup if we lose); polled by the owner. */
-	USYNC_ALIGNED _Atomic(uint32_t) flag;
+	USYNC_ALIGNED USYNC_ATOMIC(uint32_t) flag;
 	uint32_t role; /* enum usync_tournament_role; read-only */
 	/* The opponent's flag in this round (winner, loser, champion);
 	 * read-only after init. */
-	_Atomic(uint32_t) *opponent;
+	USYNC_ATOMIC(uint32_t) *opponent;
 } usync_tournament_barrier_round_t;
 
 USYNC_STATIC_ASSERT(sizeof(usync_tournament_barrier_round_t) ==
@@ -80,7 +80,7 @@ typedef struct usync_tournament_barrier_thread {
 #if USYNC_DEBUG_CHECKS
 	/* 1 while a thread is in wait with this thread_id (misuse check);
 	 * zeroed at init, fits in the line's padding. */
-	_Atomic(uint32_t) debug_inside;
+	USYNC_ATOMIC(uint32_t) debug_inside;
 #endif
 } usync_tournament_barrier_thread_t;
 

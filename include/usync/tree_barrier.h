@@ -62,12 +62,12 @@ extern "C" {
 
 typedef struct usync_tree_barrier_node {
 	/* Arrivals at this node this episode; written by every child. */
-	USYNC_ALIGNED _Atomic(uint32_t) count;
+	USYNC_ALIGNED USYNC_ATOMIC(uint32_t) count;
 	uint32_t expected; /* children of this node; read-only after init */
 	struct usync_tree_barrier_node *parent; /* NULL at the root */
 	/* Flipped once per episode by the node's winner; its waiters spin
 	 * (or sleep) on it.  Values 0 and 1: the top bit is USYNC_PARKED's. */
-	USYNC_ALIGNED _Atomic(uint32_t) sense;
+	USYNC_ALIGNED USYNC_ATOMIC(uint32_t) sense;
 } usync_tree_barrier_node_t;
 
 USYNC_STATIC_ASSERT(sizeof(usync_tree_barrier_node_t) == 2 * USYNC_CACHELINE,
@@ -80,7 +80,7 @@ typedef struct usync_tree_barrier_thread {
 #if USYNC_DEBUG_CHECKS
 	/* 1 while a thread is in wait with this thread_id (misuse check);
 	 * zeroed at init, fits in the line's padding. */
-	_Atomic(uint32_t) debug_inside;
+	USYNC_ATOMIC(uint32_t) debug_inside;
 #endif
 } usync_tree_barrier_thread_t;
 

@@ -26,11 +26,11 @@ extern "C" {
 #endif
 
 typedef struct usync_ttas {
-	_Atomic(uint32_t) locked; /* 0 free, 1 held */
+	USYNC_ATOMIC(uint32_t) locked; /* 0 free, 1 held */
 	uint32_t policy;          /* usync_wait_policy_t */
 } usync_ttas_t;
 
-#define USYNC_TTAS_INITIALIZER { 0, USYNC_DEFAULT_WAIT_POLICY }
+#define USYNC_TTAS_INITIALIZER { USYNC_ATOMIC_INIT(0), USYNC_DEFAULT_WAIT_POLICY }
 
 USYNC_API void usync_ttas_lock_slow(usync_ttas_t *lock);
 
