@@ -136,7 +136,7 @@ shared_check() {
   cmake -S examples/cmake -B "$stage/build" -DCMAKE_PREFIX_PATH="$prefix" >/dev/null &&
     cmake --build "$stage/build" >/dev/null &&
     LD_LIBRARY_PATH=$libdir "$stage/build/counter" mcs_tp &&
-    LD_LIBRARY_PATH=$libdir ldd "$stage/build/counter" | grep -q "libusync.so.0 => $libdir" &&
+    LD_LIBRARY_PATH=$libdir ldd "$stage/build/counter" | grep "libusync.so.0 => $libdir" >/dev/null &&
     cc -std=c11 -O2 examples/counter.c -o "$stage/counter-pc" \
       $(PKG_CONFIG_PATH=$pcdir PKG_CONFIG_SYSROOT_DIR=$stage pkg-config --cflags --libs usync) &&
     LD_LIBRARY_PATH=$libdir "$stage/counter-pc" ticket && rm -rf "$stage"

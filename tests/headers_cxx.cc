@@ -14,8 +14,10 @@
 #endif
 #endif
 #include <usync/usync.h>
+#include <usync/usync.hpp>
 #else
 #include <usync/usync.h>
+#include <usync/usync.hpp>
 #include <atomic>
 #include <condition_variable>
 #include <mutex>

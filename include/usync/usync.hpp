@@ -1,0 +1,358 @@
+// usync/usync.hpp - C++ classes over the usync locks and barriers.
+//
+// Header-only, C++11 and later, namespace usync.  One class per primitive,
+// named after its C type (usync::mcs_lock for usync_mcs_t), each meeting the
+// standard Lockable requirements (lock, try_lock, unlock), so that
+// std::lock_guard, std::unique_lock, std::scoped_lock (deadlock avoidance
+// through try_lock) and std::condition_variable_any work unchanged.  The
+// classes are neither copyable nor movable (waiters hold pointers into
+// them).  Those whose C type has a static initializer have a constexpr
+// default constructor, so a global lock can be `constinit` (C++20) and is
+// ready before any constructor runs.  The others allocate and throw
+// std::system_error (with the C function's errno) when that fails.
+//
+// Queue locks and the per-acquisition node.  An MCS or mcs_tp acquisition
+// needs a queue node that stays put from lock() to unlock(), but lock()
+// takes no argument.  Two designs were weighed:
+//   - a guard type that carries the node (folly's DistributedMutex proxy):
+//     no cost, but std::lock_guard, std::scoped_lock and
+//     condition_variable_any cannot use it;
+//   - the node from a small per-thread cache, and the holder's node kept in
+//     the lock object: lock() takes a node from the calling thread's cache
+//     and, once it holds the lock, records it in the lock (only the holder
+//     writes or reads that member, so it needs no atomic); unlock() hands
+//     it back.  Every standard wrapper works.
+// The classes take the second, and offer the first as well: T::guard (for
+// mcs_lock and mcs_tp_lock) keeps the node in the guard's own storage, the
+// zero-overhead way to hold such a lock for a scope.  The cache keeps up to
+// 16 free nodes per thread (more are freed), releases them at thread exit,
+// and lets a node locked by one thread be unlocked by another (it joins the
+// unlocking thread's cache).  clh_lock and generic_lock borrow their
+// usync_lock_ctx_t from the same kind of cache.
+//
+// Ordering: as the C functions (acquire on lock, release on unlock).
+#ifndef USYNC_USYNC_HPP
+#define USYNC_USYNC_HPP
+
+#include <usync/usync.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <new>
+#include <system_error>
+
+namespace usync {
+
+namespace detail {
+
+[[noreturn]] inline void throw_errno(int err, const char *what)
+{
+	throw std::system_error(err, std::generic_category(), what);
+}
+
+// A per-thread cache of free, cache-line-aligned T (a queue node or a
+// lock context).  Blocks come from posix_memalign (C++11 has no aligned
+// operator new) and are constructed in place.
+template <class T> class block_cache {
+	struct entry {
+		T value;
+		entry *next;
+	};
+	entry *free_ = nullptr;
+	unsigned count_ = 0;
+	static constexpr unsigned keep = 16;
+
+	static entry *of(T *value)
+	{
+		// value is the first member of its entry.
+		return reinterpret_cast<entry *>(value);
+	}
+
+    public:
+	block_cache() = default;
+	block_cache(const block_cache &) = delete;
+	block_cache &operator=(const block_cache &) = delete;
+	~block_cache()
+	{
+		while (free_ != nullptr) {
+			entry *e = free_;
+			free_ = e->next;
+			e->~entry();
+			std::free(e);
+		}
+	}
+
+	static block_cache &mine()
+	{
+		static thread_local block_cache cache;
+		return cache;
+	}
+
+	T *take()
+	{
+		if (free_ != nullptr) {
+			entry *e = free_;
+			free_ = e->next;
+			count_--;
+			return &e->value;
+		}
+		void *p = nullptr;
+		if (posix_memalign(&p, alignof(entry), sizeof(entry)) != 0)
+			throw std::bad_alloc();
+		entry *e = new (p) entry();
+		return &e->value;
+	}
+
+	void give(T *value) noexcept
+	{
+		entry *e = of(value);
+		if (count_ >= keep) {
+			e->~entry();
+			std::free(e);
+			return;
+		}
+		e->next = free_;
+		free_ = e;
+		count_++;
+	}
+};
+
+// The lock classes' shared shape: not copyable, not movable.
+class immovable {
+    protected:
+	constexpr immovable() noexcept = default;
+	~immovable() = default;
+
+    public:
+	immovable(const immovable &) = delete;
+	immovable &operator=(const immovable &) = delete;
+};
+
+} // namespace detail
+
+// ---------------------------------------------------------------- TAS family
+
+#define USYNC_HPP_SIMPLE_LOCK(cls, ctype, prefix, INIT)                        \
+	class cls : detail::immovable {                                        \
+		ctype lock_;                                                   \
+                                                                               \
+	    public:                                                            \
+		constexpr cls() noexcept : lock_ INIT {}                      \
+		void lock() noexcept { prefix##_lock(&lock_); }                \
+		bool try_lock() noexcept { return prefix##_trylock(&lock_); }  \
+		void unlock() noexcept { prefix##_unlock(&lock_); }            \
+		/* 0, or EINVAL for an unknown policy; while unused. */        \
+		int set_policy(usync_wait_policy_t p) noexcept                 \
+		{                                                              \
+			return prefix##_set_policy(&lock_, p);                 \
+		}                                                              \
+		ctype *native_handle() noexcept { return &lock_; }             \
+	}
+
+// Test-and-set (tas), test-and-test-and-set (ttas), exponential backoff
+// and ticket locks: no context, constexpr construction.
+USYNC_HPP_SIMPLE_LOCK(tas_lock, usync_tas_t, usync_tas, USYNC_TAS_INITIALIZER);
+USYNC_HPP_SIMPLE_LOCK(ttas_lock, usync_ttas_t, usync_ttas,
+		      USYNC_TTAS_INITIALIZER);
+USYNC_HPP_SIMPLE_LOCK(backoff_lock, usync_backoff_t, usync_backoff,
+		      USYNC_BACKOFF_INITIALIZER);
+USYNC_HPP_SIMPLE_LOCK(ticket_lock, usync_ticket_t, usync_ticket,
+		      USYNC_TICKET_INITIALIZER);
+#undef USYNC_HPP_SIMPLE_LOCK
+
+// --------------------------------------------------------------- MCS family
+
+// MCS and time-published MCS: Lockable through the per-thread node cache,
+// and `guard`, which carries the node itself.
+#define USYNC_HPP_NODE_LOCK(cls, ctype, ntype, prefix, INIT)                   \
+	class cls : detail::immovable {                                        \
+		ctype lock_;                                                   \
+		ntype *holder_ = nullptr; /* written by the holder only */     \
+		using cache = detail::block_cache<ntype>;                      \
+                                                                               \
+	    public:                                                            \
+		constexpr cls() noexcept : lock_ INIT {}                      \
+		void lock()                                                    \
+		{                                                              \
+			ntype *node = cache::mine().take();                    \
+			prefix##_lock(&lock_, node);                           \
+			holder_ = node;                                        \
+		}                                                              \
+		bool try_lock()                                                \
+		{                                                              \
+			ntype *node = cache::mine().take();                    \
+			if (!prefix##_trylock(&lock_, node)) {                 \
+				cache::mine().give(node);                      \
+				return false;                                  \
+			}                                                      \
+			holder_ = node;                                        \
+			return true;                                           \
+		}                                                              \
+		void unlock() noexcept                                         \
+		{                                                              \
+			ntype *node = holder_;                                 \
+			prefix##_unlock(&lock_, node);                         \
+			cache::mine().give(node);                              \
+		}                                                              \
+		int set_policy(usync_wait_policy_t p) noexcept                 \
+		{                                                              \
+			return prefix##_set_policy(&lock_, p);                 \
+		}                                                              \
+		ctype *native_handle() noexcept { return &lock_; }             \
+                                                                               \
+		/* Holds the lock for the guard's scope, with the queue node   \
+		 * in the guard itself (no cache, no allocation). */           \
+		class guard : detail::immovable {                              \
+			cls &owner_;                                           \
+			ntype node_;                                           \
+                                                                               \
+		    public:                                                    \
+			explicit guard(cls &l) noexcept : owner_(l)            \
+			{                                                      \
+				prefix##_lock(&owner_.lock_, &node_);          \
+			}                                                      \
+			~guard() { prefix##_unlock(&owner_.lock_, &node_); }   \
+		};                                                             \
+	}
+
+USYNC_HPP_NODE_LOCK(mcs_lock, usync_mcs_t, usync_mcs_node_t, usync_mcs,
+		    USYNC_MCS_INITIALIZER);
+USYNC_HPP_NODE_LOCK(mcs_tp_lock, usync_mcs_tp_t, usync_mcs_tp_node_t,
+		    usync_mcs_tp, USYNC_MCS_TP_INITIALIZER);
+#undef USYNC_HPP_NODE_LOCK
+
+// ------------------------------------------------------ allocating locks
+
+// Anderson's array lock for up to `capacity` contending threads.  The
+// holder's slot is kept in the lock.
+class anderson_lock : detail::immovable {
+	usync_anderson_t lock_;
+	unsigned holder_slot_ = 0; // written by the holder only
+
+    public:
+	explicit anderson_lock(unsigned capacity)
+	{
+		int err = usync_anderson_init(&lock_, capacity);
+		if (err != 0)
+			detail::throw_errno(err, "usync_anderson_init");
+	}
+	~anderson_lock() { usync_anderson_destroy(&lock_); }
+	void lock() noexcept
+	{
+		unsigned slot;
+		usync_anderson_lock(&lock_, &slot);
+		holder_slot_ = slot;
+	}
+	bool try_lock() noexcept
+	{
+		unsigned slot;
+		if (!usync_anderson_trylock(&lock_, &slot))
+			return false;
+		holder_slot_ = slot;
+		return true;
+	}
+	void unlock() noexcept { usync_anderson_unlock(&lock_, holder_slot_); }
+	int set_policy(usync_wait_policy_t p) noexcept
+	{
+		return usync_anderson_set_policy(&lock_, p);
+	}
+	usync_anderson_t *native_handle() noexcept { return &lock_; }
+};
+
+// Runtime choice: any algorithm of usync_lock_algorithms() by name, for up
+// to max_threads contending threads (the generic API; one indirect call
+// per operation).  Each acquisition's usync_lock_ctx_t comes from the
+// per-thread cache.  (Not "usync::lock": a C++ class cannot have a member
+// function named after itself, and Lockable needs lock().)
+class generic_lock : detail::immovable {
+	usync_lock_t *lock_ = nullptr;
+	usync_lock_ctx_t *holder_ = nullptr; // written by the holder only
+	using cache = detail::block_cache<usync_lock_ctx_t>;
+
+    public:
+	// Throws std::system_error: EINVAL (unknown name, max_threads 0 or
+	// above USYNC_LOCK_MAX_THREADS) or ENOMEM.
+	generic_lock(const char *algorithm, unsigned max_threads)
+	{
+		int err = usync_lock_create(&lock_, algorithm, max_threads);
+		if (err != 0)
+			detail::throw_errno(err, "usync_lock_create");
+	}
+	~generic_lock() { usync_lock_destroy(lock_); }
+	void lock()
+	{
+		usync_lock_ctx_t *ctx = cache::mine().take();
+		usync_lock_acquire(lock_, ctx);
+		holder_ = ctx;
+	}
+	bool try_lock()
+	{
+		usync_lock_ctx_t *ctx = cache::mine().take();
+		if (!usync_lock_try_acquire(lock_, ctx)) {
+			cache::mine().give(ctx);
+			return false;
+		}
+		holder_ = ctx;
+		return true;
+	}
+	void unlock() noexcept
+	{
+		usync_lock_ctx_t *ctx = holder_;
+		usync_lock_release(lock_, ctx);
+		cache::mine().give(ctx);
+	}
+	int set_policy(usync_wait_policy_t p) noexcept
+	{
+		return usync_lock_set_policy(lock_, p);
+	}
+	const char *name() const noexcept { return usync_lock_name(lock_); }
+	usync_lock_t *native_handle() noexcept { return lock_; }
+};
+
+// CLH for up to max_threads contending threads.  A CLH acquisition needs a
+// node from the lock's own pool; the generic API borrows and returns it per
+// acquisition, so clh_lock is a generic_lock fixed to "clh".
+class clh_lock : public generic_lock {
+    public:
+	explicit clh_lock(unsigned max_threads)
+		: generic_lock("clh", max_threads)
+	{
+	}
+};
+
+// ----------------------------------------------------------------- barriers
+
+// A barrier for exactly nthreads participants, any algorithm of
+// usync_barrier_algorithms() by name.  Throws std::system_error (EINVAL,
+// ENOMEM) from the constructor.
+class barrier : detail::immovable {
+	usync_barrier_t *barrier_ = nullptr;
+
+    public:
+	barrier(const char *algorithm, unsigned nthreads)
+	{
+		int err = usync_barrier_create(&barrier_, algorithm, nthreads);
+		if (err != 0)
+			detail::throw_errno(err, "usync_barrier_create");
+	}
+	~barrier() { usync_barrier_destroy(barrier_); }
+	// Each participant once per episode with its own thread_id in
+	// [0, nthreads).  Throws std::system_error(EINVAL) for a thread_id
+	// out of range (nothing is touched then).
+	void arrive_and_wait(unsigned thread_id)
+	{
+		int err = usync_barrier_wait(barrier_, thread_id);
+		if (err != 0)
+			detail::throw_errno(err, "usync_barrier_wait");
+	}
+	int set_policy(usync_wait_policy_t p) noexcept
+	{
+		return usync_barrier_set_policy(barrier_, p);
+	}
+	const char *name() const noexcept { return usync_barrier_name(barrier_); }
+	usync_barrier_t *native_handle() noexcept { return barrier_; }
+};
+
+} // namespace usync
+
+#endif // USYNC_USYNC_HPP
