@@ -188,7 +188,12 @@ static inline void usync_debug_node_release(_Atomic(void *) *holder,
  *     yielding policy bounds the waste.
  *
  * None of these orders memory; they only pace the loop.
+ *
+ * A build that cannot execute the hint (the model checker, see
+ * tests/modelcheck/prelude.h) defines USYNC_CPU_RELAX_OVERRIDE and its own
+ * usync_cpu_relax() before including this header.
  */
+#ifndef USYNC_CPU_RELAX_OVERRIDE
 static inline void usync_cpu_relax(void)
 {
 #if defined(__x86_64__) || defined(__i386__)
@@ -203,5 +208,6 @@ static inline void usync_cpu_relax(void)
 	/* Portable fallback: nothing to tell the core. */
 #endif
 }
+#endif /* USYNC_CPU_RELAX_OVERRIDE */
 
 #endif /* USYNC_ATOMICS_H */
