@@ -7,8 +7,12 @@
 #   3. the unit tests under AddressSanitizer + UBSan, LeakSanitizer on;
 #   4. install to a staging prefix, then build the example the ways a user
 #      would: cc + pkg-config --static, and as a Meson subproject;
-#   5. an aarch64 cross build whose tests run under qemu-aarch64.
-# Ends with one line "usync: N passed, M failed"; exits non-zero on failure.
+#   5. an aarch64 cross build whose tests run under qemu-aarch64;
+#   6. the model checks' quick set (scripts/modelcheck.sh: GenMC, RC11 and
+#      IMM), each check and model counted as one test; skipped, and counted
+#      as skipped, where GenMC is absent and cannot be built.
+# Ends with one line "usync: N passed, M failed, K skipped"; exits non-zero
+# on failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -17,6 +21,7 @@ scripts/setup.sh
 
 passed=0
 failed=0
+skipped=0
 failures=()
 
 # configure DIR [meson options...]: set up, or reconfigure, a build dir.
@@ -116,7 +121,31 @@ if [[ -f cross/aarch64-linux-gnu.ini ]] && command -v qemu-aarch64 >/dev/null; t
   USYNC_TEST_SCALE=${USYNC_ARM_SCALE:-100} suite aarch64-qemu build-aarch64 --suite usync
 fi
 
+# 6. Model checking.  GenMC from PATH, or built once per machine by
+#    ../shared/tools/genmc/build.sh; without it the checks are skipped.
+modelcheck_suite() {
+  local genmc counts ok=0 bad=0 rc=0 start=$SECONDS
+  if ! genmc=$(scripts/modelcheck.sh --find 2>/dev/null); then
+    local n
+    n=$(scripts/modelcheck.sh --list | wc -l)
+    skipped=$((skipped + n))
+    echo "=== modelcheck: GenMC not found and cannot be built here; $n checks skipped (see README.md, Model checking)"
+    return
+  fi
+  echo "=== modelcheck ($genmc)"
+  counts=$(mktemp)
+  scripts/modelcheck.sh --counts "$counts" || rc=$?
+  read -r ok bad <"$counts" || { ok=0; bad=0; }
+  rm -f "$counts"
+  if ((rc != 0)) && ((bad == 0)); then bad=1; fi
+  passed=$((passed + ok))
+  failed=$((failed + bad))
+  ((bad == 0)) || failures+=(modelcheck)
+  echo "=== modelcheck: $ok passed, $bad failed in $((SECONDS - start)) s"
+}
+modelcheck_suite
+
 echo
 if ((failed)); then echo "failed: ${failures[*]}"; fi
-echo "usync: $passed passed, $failed failed"
+echo "usync: $passed passed, $failed failed, $skipped skipped"
 ((failed == 0))
