@@ -9,7 +9,10 @@
 #      would: pkg-config --static, CMake find_package, a shared-library build
 #      (soname and exported symbols checked), and an out-of-tree Meson
 #      subproject through its wrap;
-#   5. aarch64 and ppc64le cross builds whose tests run under qemu-user.
+#   5. aarch64 and ppc64le cross builds whose tests run under qemu-user;
+#   6. the model checks' quick set (scripts/modelcheck.sh: GenMC, RC11 and
+#      IMM), each check and model counted as one test; skipped, and counted
+#      as skipped, where GenMC is absent and cannot be built.
 # Ends with one line "usync: N passed, M failed, K skipped"; exits non-zero
 # on failure.  Skipped counts what could not run here, never as passed.
 set -euo pipefail
@@ -182,6 +185,30 @@ cross_suite aarch64 cross/aarch64-linux-gnu.ini qemu-aarch64 "${USYNC_ARM_SCALE:
 # qemu-ppc64le runs the many-thread barrier tests about 4x slower than
 # qemu-aarch64 does (its LL/SC emulation): a quarter of the episodes.
 cross_suite ppc64le cross/powerpc64le-linux-gnu.ini qemu-ppc64le "${USYNC_PPC_SCALE:-25}"
+
+# 6. Model checking.  GenMC from PATH, or built once per machine by
+#    ../shared/tools/genmc/build.sh; without it the checks are skipped.
+modelcheck_suite() {
+  local genmc counts ok=0 bad=0 rc=0 start=$SECONDS
+  if ! genmc=$(scripts/modelcheck.sh --find 2>/dev/null); then
+    local n
+    n=$(scripts/modelcheck.sh --list | wc -l)
+    skipped=$((skipped + n))
+    echo "=== modelcheck: GenMC not found and cannot be built here; $n checks skipped (see README.md, Model checking)"
+    return
+  fi
+  echo "=== modelcheck ($genmc)"
+  counts=$(mktemp)
+  scripts/modelcheck.sh --counts "$counts" || rc=$?
+  read -r ok bad <"$counts" || { ok=0; bad=0; }
+  rm -f "$counts"
+  if ((rc != 0)) && ((bad == 0)); then bad=1; fi
+  passed=$((passed + ok))
+  failed=$((failed + bad))
+  ((bad == 0)) || failures+=(modelcheck)
+  echo "=== modelcheck: $ok passed, $bad failed in $((SECONDS - start)) s"
+}
+modelcheck_suite
 
 echo
 if ((failed)); then echo "failed: ${failures[*]}"; fi

@@ -287,7 +287,12 @@ USYNC_API void usync_debug_node_unclaim(const void *node);
  *
  * None of these orders memory; they only pace the loop.  Each is a volatile
  * asm, which the compiler may neither delete nor merge.
+ *
+ * A build that cannot execute the hint (the model checker, see
+ * tests/modelcheck/prelude.h) defines USYNC_CPU_RELAX_OVERRIDE and its own
+ * usync_cpu_relax() before including this header.
  */
+#ifndef USYNC_CPU_RELAX_OVERRIDE
 static inline void usync_cpu_relax(void)
 {
 #if defined(__x86_64__) || defined(__i386__)
@@ -306,5 +311,6 @@ static inline void usync_cpu_relax(void)
 	__asm__ __volatile__("");
 #endif
 }
+#endif /* USYNC_CPU_RELAX_OVERRIDE */
 
 #endif /* USYNC_ATOMICS_H */

@@ -1,0 +1,263 @@
+#!/usr/bin/env bash
+# scripts/modelcheck.sh - model-check usync's locks, barriers and park
+# protocol with GenMC under RC11 (the C11 model) and IMM (a hardware model
+# covering Armv8 and POWER).  The clients in tests/modelcheck/ compile the
+# library's own headers and sources; see tests/modelcheck/prelude.h.
+#
+#   scripts/modelcheck.sh               the quick set (what scripts/test.sh runs)
+#   scripts/modelcheck.sh --full        larger bounds (3 threads x 2, 4-thread barriers)
+#   scripts/modelcheck.sh --mutate      weaken every order, one at a time (see below)
+#   scripts/modelcheck.sh --list        the quick set's check names, one a line
+#   scripts/modelcheck.sh --find        print the genmc binary, or fail
+#   scripts/modelcheck.sh [--full] NAME-GLOB...   only the checks matching
+#
+# Options: --models "rc11 imm" (default both), --tree DIR (check the library
+# in DIR instead of this checkout), --first-error (stop at the first check
+# that does not go as expected), --counts FILE (write "passed failed" there).
+#
+# One line per check and model: name, model, executions explored, time,
+# verdict.  A check either must pass ("ok") or, for the regression fixtures
+# (a historical bug, seeded weakenings), must be caught ("caught"); anything
+# else is "FAILED", "MISSED" or "TIMEOUT".  Exit status 0 iff all went as
+# expected.
+#
+# GenMC: $GENMC, else `genmc` on PATH, else ../shared/tools/genmc/build.sh
+# (builds GenMC 0.10.3 once per machine and prints its path).  Elsewhere:
+# see "Model checking" in README.md.
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+tree=$here
+mode=quick
+models="rc11 imm"
+first_error=0
+counts=""
+filters=()
+while (($#)); do
+	case $1 in
+	--full) mode=full ;;
+	--mutate) mode=mutate ;;
+	--list) mode=list ;;
+	--find) mode=find ;;
+	--models) models=$2; shift ;;
+	--tree) tree=$(cd "$2" && pwd); shift ;;
+	--first-error) first_error=1 ;;
+	--counts) counts=$2; shift ;;
+	-h|--help) sed -n '2,27p' "$0"; exit 0 ;;
+	-*) echo "modelcheck: unknown option $1" >&2; exit 2 ;;
+	*) filters+=("$1") ;;
+	esac
+	shift
+done
+
+find_genmc() {
+	if [[ -n ${GENMC:-} && -x $GENMC ]]; then echo "$GENMC"; return 0; fi
+	if command -v genmc >/dev/null 2>&1; then command -v genmc; return 0; fi
+	local build=$here/../shared/tools/genmc/build.sh
+	if [[ -x $build ]]; then
+		local log=${TMPDIR:-/tmp}/usync-genmc-build.$$.log path
+		if path=$("$build" 2>"$log") && [[ -x $path ]]; then
+			rm -f "$log"; echo "$path"; return 0
+		fi
+		echo "modelcheck: building GenMC failed, see $log" >&2
+	fi
+	return 1
+}
+
+# ------------------------------------------------------------- the checks
+#
+# name | client | -D knobs | GenMC flags | expect (pass, or fail: must be
+# caught) | seeded weakening (fixtures only: FILE:FUNCTION:OLD=>NEW)
+#
+# Names are KIND-ALG-BOUND.  KIND: lock (spin policy, per-algorithm API),
+# generic (usync_lock_*), park (park policy: waits sleep on the futex
+# model, liveness checked), barrier, bpark, fixture.  The mutation run picks
+# the checks covering a file by KIND and ALG (tests/modelcheck/mutate.py).
+#
+# CLH: GenMC 0.10.3 takes the node pool's CAS retry loop for a spin loop
+# that cannot terminate, so CLH checks run without --check-liveness; the
+# generic CLH path also needs --disable-instruction-caching (a bogus
+# use-after-free otherwise).  Every check: --disable-confirmation-annotation
+# (that transformation aborts with an internal error on these sources).
+LV=--check-liveness
+quick_checks=(
+	"lock-tas-2x2|lock|MC_ALG_tas MC_TRY|$LV|pass"
+	"lock-ttas-2x2|lock|MC_ALG_ttas MC_TRY|$LV|pass"
+	"lock-backoff-2x2|lock|MC_ALG_backoff MC_TRY|$LV|pass"
+	"lock-ticket-2x2|lock|MC_ALG_ticket MC_TRY|$LV|pass"
+	"lock-anderson-2x2|lock|MC_ALG_anderson MC_TRY|$LV|pass"
+	"lock-mcs-2x2|lock|MC_ALG_mcs MC_TRY|$LV|pass"
+	"lock-mcs_tp-2x2|lock|MC_ALG_mcs_tp MC_TRY|$LV|pass"
+	"lock-clh-2x2|lock|MC_ALG_clh MC_TRY||pass"
+	"lock-tas-3x1|lock|MC_ALG_tas NTHREADS=3 ITERS=1|$LV|pass"
+	"lock-ttas-3x1|lock|MC_ALG_ttas NTHREADS=3 ITERS=1|$LV|pass"
+	"lock-ticket-3x1|lock|MC_ALG_ticket NTHREADS=3 ITERS=1|$LV|pass"
+	"lock-anderson-3x1|lock|MC_ALG_anderson NTHREADS=3 ITERS=1|$LV|pass"
+	"lock-mcs-3x1|lock|MC_ALG_mcs NTHREADS=3 ITERS=1|$LV|pass"
+	"lock-mcs_tp-3x1|lock|MC_ALG_mcs_tp NTHREADS=3 ITERS=1|$LV|pass"
+	"generic-mcs-2x2|lock|MC_GENERIC_mcs MC_TRY|$LV|pass"
+	"generic-clh-2x2|lock|MC_GENERIC_clh|--disable-instruction-caching|pass"
+	"generic-clh-2x1|lock|MC_GENERIC_clh MC_TRY ITERS=1|--disable-instruction-caching|pass"
+	"park-tas-2x2|lock|MC_ALG_tas MC_PARK|$LV|pass"
+	"park-ttas-2x2|lock|MC_ALG_ttas MC_PARK|$LV|pass"
+	"park-backoff-2x2|lock|MC_ALG_backoff MC_PARK|$LV|pass"
+	"park-ticket-2x2|lock|MC_ALG_ticket MC_PARK|$LV|pass"
+	"park-anderson-2x2|lock|MC_ALG_anderson MC_PARK|$LV|pass"
+	"park-mcs-2x2|lock|MC_ALG_mcs MC_PARK|$LV|pass"
+	"park-mcs_tp-2x1|lock|MC_ALG_mcs_tp MC_PARK ITERS=1|$LV|pass"
+	"park-clh-2x2|lock|MC_ALG_clh MC_PARK||pass"
+	"barrier-counter-2x2|barrier|MC_BAR_counter|$LV|pass"
+	"barrier-tree-2x2|barrier|MC_BAR_tree MC_FANIN=2|$LV|pass"
+	"barrier-mcs-2x2|barrier|MC_BAR_mcs|$LV|pass"
+	"barrier-tournament-2x2|barrier|MC_BAR_tournament|$LV|pass"
+	"barrier-dissemination-2x2|barrier|MC_BAR_dissemination|$LV|pass"
+	"barrier-counter-3x2|barrier|MC_BAR_counter NTHREADS=3|$LV|pass"
+	"barrier-tree-3x2|barrier|MC_BAR_tree MC_FANIN=2 NTHREADS=3|$LV|pass"
+	"barrier-mcs-3x2|barrier|MC_BAR_mcs NTHREADS=3|$LV|pass"
+	"barrier-tournament-3x2|barrier|MC_BAR_tournament NTHREADS=3|$LV|pass"
+	"barrier-dissemination-3x2|barrier|MC_BAR_dissemination NTHREADS=3|$LV|pass"
+	"bpark-counter-2x2|barrier|MC_BAR_counter MC_PARK|$LV|pass"
+	"bpark-tree-2x2|barrier|MC_BAR_tree MC_FANIN=2 MC_PARK|$LV|pass"
+	"bpark-mcs-2x2|barrier|MC_BAR_mcs MC_PARK|$LV|pass"
+	"bpark-tournament-2x2|barrier|MC_BAR_tournament MC_PARK|$LV|pass"
+	"bpark-dissemination-2x2|barrier|MC_BAR_dissemination MC_PARK|$LV|pass"
+	# Regression fixtures: a checker that stops catching these is broken.
+	"fixture-anderson_flag-2x2|lock|MC_FIXTURE_anderson_flag|$LV|fail"
+	"fixture-mcs_handoff_relaxed-2x2|lock|MC_ALG_mcs|$LV|fail|include/usync/spin.h:usync_wake_store:atomic_store_explicit(word, v, memory_order_release)=>atomic_store_explicit(word, v, memory_order_relaxed)"
+	"fixture-mcs_tail_relaxed-2x2|lock|MC_ALG_mcs|$LV|fail|include/usync/mcs.h:usync_mcs_lock:memory_order_acq_rel)=>memory_order_relaxed)"
+	"fixture-park_no_wake-2x2|lock|MC_ALG_mcs MC_PARK|$LV|fail|include/usync/spin.h:usync_wake_store:usync_futex_wake(word, nwake)=>(void)nwake"
+)
+full_checks=(
+	"lock-tas-3x2|lock|MC_ALG_tas NTHREADS=3 MC_TRY|$LV|pass"
+	"lock-ttas-3x2|lock|MC_ALG_ttas NTHREADS=3 MC_TRY|$LV|pass"
+	"lock-backoff-3x2|lock|MC_ALG_backoff NTHREADS=3 MC_TRY|$LV|pass"
+	"lock-ticket-3x2|lock|MC_ALG_ticket NTHREADS=3 MC_TRY|$LV|pass"
+	"lock-anderson-3x2|lock|MC_ALG_anderson NTHREADS=3 MC_TRY|$LV|pass"
+	"lock-mcs-3x2|lock|MC_ALG_mcs NTHREADS=3 MC_TRY|$LV|pass"
+	"lock-mcs_tp-3x2|lock|MC_ALG_mcs_tp NTHREADS=3 MC_TRY|$LV|pass"
+	"lock-clh-3x1|lock|MC_ALG_clh NTHREADS=3 ITERS=1 MC_TRY||pass"
+	"generic-mcs-3x2|lock|MC_GENERIC_mcs NTHREADS=3 MC_TRY|$LV|pass"
+	"generic-ticket-3x2|lock|MC_GENERIC_ticket NTHREADS=3 MC_TRY|$LV|pass"
+	"generic-clh-2x2t|lock|MC_GENERIC_clh MC_TRY|--disable-instruction-caching|pass"
+	"generic-clh-3x1|lock|MC_GENERIC_clh NTHREADS=3 ITERS=1|--disable-instruction-caching|pass"
+	"park-tas-3x1|lock|MC_ALG_tas MC_PARK NTHREADS=3 ITERS=1|$LV|pass"
+	"park-ticket-3x1|lock|MC_ALG_ticket MC_PARK NTHREADS=3 ITERS=1|$LV|pass"
+	"park-anderson-3x1|lock|MC_ALG_anderson MC_PARK NTHREADS=3 ITERS=1|$LV|pass"
+	"park-mcs-3x1|lock|MC_ALG_mcs MC_PARK NTHREADS=3 ITERS=1|$LV|pass"
+	"park-mcs_tp-3x1|lock|MC_ALG_mcs_tp MC_PARK NTHREADS=3 ITERS=1|$LV|pass"
+	"barrier-counter-4x2|barrier|MC_BAR_counter NTHREADS=4|$LV|pass"
+	"barrier-tree-4x2|barrier|MC_BAR_tree MC_FANIN=2 NTHREADS=4|$LV|pass"
+	"barrier-mcs-4x2|barrier|MC_BAR_mcs NTHREADS=4|$LV|pass"
+	"barrier-tournament-4x2|barrier|MC_BAR_tournament NTHREADS=4|$LV|pass"
+	"barrier-dissemination-4x2|barrier|MC_BAR_dissemination NTHREADS=4|$LV|pass"
+	"barrier-mcs-4x3|barrier|MC_BAR_mcs NTHREADS=4 EPISODES=3|$LV|pass"
+	"bpark-tournament-3x1|barrier|MC_BAR_tournament MC_PARK NTHREADS=3 EPISODES=1|$LV|pass"
+	"bpark-dissemination-3x1|barrier|MC_BAR_dissemination MC_PARK NTHREADS=3 EPISODES=1|$LV|pass"
+)
+
+if [[ $mode == mutate ]]; then
+	exec python3 "$here/tests/modelcheck/mutate.py" --root "$here" --models "$models"
+fi
+
+case $mode in
+quick|list|find) checks=("${quick_checks[@]}"); budget=${USYNC_MC_BUDGET_S:-300} ;;
+full) checks=("${quick_checks[@]}" "${full_checks[@]}"); budget=${USYNC_MC_BUDGET_S:-1800} ;;
+esac
+
+selected=()
+for c in "${checks[@]}"; do
+	name=${c%%|*}
+	if ((${#filters[@]})); then
+		keep=0
+		for f in "${filters[@]}"; do
+			# shellcheck disable=SC2053
+			[[ $name == $f ]] && keep=1
+		done
+		((keep)) || continue
+	fi
+	selected+=("$c")
+done
+
+if [[ $mode == list ]]; then
+	for c in "${selected[@]}"; do
+		for m in $models; do echo "${c%%|*} $m"; done
+	done
+	exit 0
+fi
+
+genmc=$(find_genmc) || { echo "modelcheck: GenMC not found (see README.md, Model checking)" >&2; exit 3; }
+if [[ $mode == find ]]; then echo "$genmc"; exit 0; fi
+
+# The generated configuration: spin policy by default (clients choose park
+# per object), debug checks off, a single spin-and-yield round before
+# parking.  Kept with the tree being checked.
+cfgdir=$tree/build-modelcheck/include/usync
+mkdir -p "$cfgdir"
+sed -e 's/@version@/modelcheck/' -e 's/@cacheline@/64/' -e 's/@wait_policy@/0/' \
+	-e 's/@spin_budget_ns@/1000/' -e 's/@park_spin_ns@/0/' \
+	-e 's/@aarch64_relax_yield@/0/' -e 's/@debug_checks@/0/' \
+	"$tree/include/usync/config.h.in" >"$cfgdir/config.h.new"
+if cmp -s "$cfgdir/config.h.new" "$cfgdir/config.h"; then rm "$cfgdir/config.h.new"; else mv "$cfgdir/config.h.new" "$cfgdir/config.h"; fi
+
+# seed TREE SPEC: apply a fixture's weakening (FILE:FUNCTION:OLD=>NEW, OLD
+# taken inside FUNCTION's body) to a scratch copy of TREE; prints the copy.
+seed() {
+	local src=$1 spec=$2 dst
+	dst=$(mktemp -d "${TMPDIR:-/tmp}/usync-mc-seed.XXXXXX")
+	(cd "$src" && { git ls-files --cached --others --exclude-standard 2>/dev/null ||
+		find include src tests -type f; } | grep -E '^(include|src|tests)/' |
+		tar -cf - -T - | tar -xf - -C "$dst")
+	mkdir -p "$dst/build-modelcheck" && cp -r "$src/build-modelcheck/include" "$dst/build-modelcheck/"
+	python3 "$here/tests/modelcheck/mutate.py" --seed "$dst" "$spec" >&2 || { rm -rf "$dst"; return 1; }
+	echo "$dst"
+}
+
+passed=0
+failed=0
+start_all=$SECONDS
+for c in "${selected[@]}"; do
+	IFS='|' read -r name client knobs flags expect weaken <<<"$c"
+	where=$tree
+	if [[ -n ${weaken:-} ]]; then
+		where=$(seed "$tree" "$weaken") || {
+			printf '%-34s %-5s %9s %8s  %s\n' "$name" "-" "-" "-" "FAILED (seeded weakening no longer applies)"
+			failed=$((failed + 1)); continue
+		}
+	fi
+	defs=()
+	for k in $knobs; do defs+=("-D$k"); done
+	for m in $models; do
+		log=$(mktemp "${TMPDIR:-/tmp}/usync-mc.XXXXXX")
+		t0=$(date +%s.%N)
+		rc=0
+		# shellcheck disable=SC2086
+		timeout "$budget" "$genmc" -$m --disable-estimation \
+			--disable-confirmation-annotation $flags -- \
+			-I"$where/include" -I"$where/build-modelcheck/include" \
+			-I"$where/tests/modelcheck" "${defs[@]}" \
+			"$where/tests/modelcheck/${client}_client.c" >"$log" 2>&1 || rc=$?
+		secs=$(echo "$(date +%s.%N) $t0" | awk '{ printf "%.1f", $1 - $2 }')
+		execs=$(awk '/complete executions explored/ { print $NF }' "$log")
+		error=$(grep -m1 -E '^Error|^Warning: Unordered|^ERROR|BUG' "$log" || true)
+		if ((rc == 124)); then
+			verdict=TIMEOUT
+		elif grep -q "^No errors were detected" "$log" && ((rc == 0)); then
+			[[ $expect == pass ]] && verdict=ok || verdict="MISSED (the fixture was not caught)"
+		elif [[ -n $error && $error != *BUG* && $error != ERROR* ]]; then
+			[[ $expect == fail ]] && verdict="caught: ${error%!*}" || verdict="FAILED: $error"
+		else
+			verdict="FAILED (genmc: $(grep -m1 -iE 'error|bug' "$log" || echo "exit $rc"))"
+		fi
+		printf '%-34s %-5s %9s %8s  %s\n' "$name" "$m" "${execs:--}" "${secs}s" "$verdict"
+		if [[ $verdict == ok || $verdict == caught* ]]; then
+			passed=$((passed + 1)); rm -f "$log"
+		else
+			failed=$((failed + 1))
+			echo "    log: $log" >&2
+			if ((first_error)); then break 2; fi
+		fi
+	done
+	if [[ $where != "$tree" ]]; then rm -rf "$where"; fi
+done
+echo "modelcheck: $passed passed, $failed failed in $((SECONDS - start_all)) s"
+if [[ -n $counts ]]; then echo "$passed $failed" >"$counts"; fi
+((failed == 0))

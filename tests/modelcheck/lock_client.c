@@ -1,0 +1,191 @@
+/*
+ * tests/modelcheck/lock_client.c - one GenMC client for every usync lock.
+ *
+ * NTHREADS threads each acquire the lock ITERS times.  Inside, a relaxed
+ * fetch_add on `inside` must find nobody else there (exclusion), and a
+ * plain, non-atomic `counter++` races unless the lock orders every
+ * critical section before the next (the happens-before edge: GenMC reports
+ * the race).  Thread 0's first acquisition is a trylock when MC_TRY is set,
+ * and counts only if it succeeded.  After joining, the counter must equal
+ * the acquisitions made.
+ *
+ * Knobs (-D): MC_ALG_<name> (tas ttas backoff ticket anderson mcs clh
+ * mcs_tp) or MC_GENERIC_<name> (mcs clh ticket: the usync_lock_* API),
+ * NTHREADS, ITERS, MC_TRY, MC_PARK (the park policy: waiters sleep at
+ * their first failed poll, on the futex of futex_model.h), MC_FIXTURE_<name>
+ * (the expected-failure fixture fixtures/<name>.h in place of the
+ * library's lock).
+ */
+#include "prelude.h"
+
+#include "../../src/atomics/spin.c"
+#include "../../src/locks/anderson.c"
+#include "../../src/locks/backoff.c"
+#include "../../src/locks/clh.c"
+#include "../../src/locks/mcs.c"
+#include "../../src/locks/mcs_tp.c"
+#include "../../src/locks/registry.c"
+#include "../../src/locks/tas.c"
+#include "../../src/locks/ticket.c"
+#include "../../src/locks/ttas.c"
+
+#ifndef NTHREADS
+#define NTHREADS 2
+#endif
+#ifndef ITERS
+#define ITERS 2
+#endif
+#ifdef MC_PARK
+#define MC_POLICY USYNC_WAIT_PARK
+#else
+#define MC_POLICY USYNC_WAIT_SPIN
+#endif
+
+/* Per-algorithm adapter: the lock type, the per-thread context, and the
+ * verbs.  MC_SETUP(l) runs in main before the threads start. */
+#if defined(MC_FIXTURE_anderson_flag)
+#include "fixtures/anderson_flag.h"
+#elif defined(MC_ALG_tas) || defined(MC_ALG_ttas) || defined(MC_ALG_backoff)
+#if defined(MC_ALG_tas)
+#define MC_NAME(verb) usync_tas_##verb
+#elif defined(MC_ALG_ttas)
+#define MC_NAME(verb) usync_ttas_##verb
+#else
+#define MC_NAME(verb) usync_backoff_##verb
+#endif
+typedef MC_NAME(t) mc_lock_t;
+typedef int mc_ctx_t;
+#define MC_SETUP(l) (MC_NAME(init)(l), MC_NAME(set_policy)((l), MC_POLICY))
+#define MC_CTX_INIT(l, c) ((void)0)
+#define MC_CTX_FINI(l, c) ((void)0)
+#define MC_LOCK(l, c) MC_NAME(lock)(l)
+#define MC_TRYLOCK(l, c) MC_NAME(trylock)(l)
+#define MC_UNLOCK(l, c) MC_NAME(unlock)(l)
+#elif defined(MC_ALG_ticket)
+typedef usync_ticket_t mc_lock_t;
+typedef int mc_ctx_t;
+#define MC_SETUP(l) (usync_ticket_init(l), usync_ticket_set_policy((l), MC_POLICY))
+#define MC_CTX_INIT(l, c) ((void)0)
+#define MC_CTX_FINI(l, c) ((void)0)
+#define MC_LOCK(l, c) usync_ticket_lock(l)
+#define MC_TRYLOCK(l, c) usync_ticket_trylock(l)
+#define MC_UNLOCK(l, c) usync_ticket_unlock(l)
+#elif defined(MC_ALG_anderson)
+typedef usync_anderson_t mc_lock_t;
+typedef unsigned mc_ctx_t;
+#define MC_SETUP(l)                                                            \
+	(assert(usync_anderson_init((l), NTHREADS) == 0),                      \
+	 usync_anderson_set_policy((l), MC_POLICY))
+#define MC_CTX_INIT(l, c) ((void)0)
+#define MC_CTX_FINI(l, c) ((void)0)
+#define MC_LOCK(l, c) usync_anderson_lock((l), (c))
+#define MC_TRYLOCK(l, c) usync_anderson_trylock((l), (c))
+#define MC_UNLOCK(l, c) usync_anderson_unlock((l), *(c))
+#elif defined(MC_ALG_mcs)
+typedef usync_mcs_t mc_lock_t;
+typedef usync_mcs_node_t mc_ctx_t;
+#define MC_SETUP(l) (usync_mcs_init(l), usync_mcs_set_policy((l), MC_POLICY))
+#define MC_CTX_INIT(l, c) ((void)0)
+#define MC_CTX_FINI(l, c) ((void)0)
+#define MC_LOCK(l, c) usync_mcs_lock((l), (c))
+#define MC_TRYLOCK(l, c) usync_mcs_trylock((l), (c))
+#define MC_UNLOCK(l, c) usync_mcs_unlock((l), (c))
+#elif defined(MC_ALG_mcs_tp)
+typedef usync_mcs_tp_t mc_lock_t;
+typedef usync_mcs_tp_node_t mc_ctx_t;
+#define MC_SETUP(l) (usync_mcs_tp_init(l), usync_mcs_tp_set_policy((l), MC_POLICY))
+#define MC_CTX_INIT(l, c) ((void)0)
+#define MC_CTX_FINI(l, c) ((void)0)
+#define MC_LOCK(l, c) usync_mcs_tp_lock((l), (c))
+#define MC_TRYLOCK(l, c) usync_mcs_tp_trylock((l), (c))
+#define MC_UNLOCK(l, c) usync_mcs_tp_unlock((l), (c))
+#elif defined(MC_ALG_clh)
+typedef usync_clh_t mc_lock_t;
+typedef usync_clh_ctx_t mc_ctx_t;
+#define MC_SETUP(l)                                                            \
+	(assert(usync_clh_init((l), NTHREADS) == 0),                           \
+	 usync_clh_set_policy((l), MC_POLICY))
+#define MC_CTX_INIT(l, c) assert(usync_clh_ctx_init((l), (c)) == 0)
+#define MC_CTX_FINI(l, c) usync_clh_ctx_destroy((l), (c))
+#define MC_LOCK(l, c) usync_clh_lock((l), (c))
+#define MC_TRYLOCK(l, c) usync_clh_trylock((l), (c))
+#define MC_UNLOCK(l, c) usync_clh_unlock((l), (c))
+#elif defined(MC_GENERIC_mcs) || defined(MC_GENERIC_clh) ||                  \
+	defined(MC_GENERIC_ticket)
+/* The generic API, usync_lock_*, with the algorithm chosen by name. */
+#if defined(MC_GENERIC_mcs)
+#define MC_GENERIC_NAME "mcs"
+#elif defined(MC_GENERIC_clh)
+#define MC_GENERIC_NAME "clh"
+#else
+#define MC_GENERIC_NAME "ticket"
+#endif
+typedef usync_lock_t *mc_lock_t;
+typedef usync_lock_ctx_t mc_ctx_t;
+#define MC_SETUP(l)                                                            \
+	(assert(usync_lock_create((l), MC_GENERIC_NAME, NTHREADS) == 0),       \
+	 usync_lock_set_policy(*(l), MC_POLICY))
+#define MC_CTX_INIT(l, c) ((void)0)
+#define MC_CTX_FINI(l, c) ((void)0)
+#define MC_LOCK(l, c) usync_lock_acquire(*(l), (c))
+#define MC_TRYLOCK(l, c) usync_lock_try_acquire(*(l), (c))
+#define MC_UNLOCK(l, c) usync_lock_release(*(l), (c))
+#else
+#error "choose a lock: -DMC_ALG_<name>, -DMC_GENERIC_<name> or -DMC_FIXTURE_<name>"
+#endif
+
+static mc_lock_t lock;
+static _Atomic(int) inside;
+static int counter; /* plain: only the lock orders its accesses */
+
+static void critical_section(void)
+{
+	/* relaxed: the check must not add ordering of its own. */
+	int others = atomic_fetch_add_explicit(&inside, 1, memory_order_relaxed);
+	assert(others == 0 && "two threads inside the lock");
+	counter++;
+	atomic_fetch_sub_explicit(&inside, 1, memory_order_relaxed);
+}
+
+static void *thread_main(void *arg)
+{
+	intptr_t id = (intptr_t)arg;
+	mc_ctx_t ctx;
+	intptr_t acquired = 0;
+	MC_CTX_INIT(&lock, &ctx);
+	for (int i = 0; i < ITERS; i++) {
+#ifdef MC_TRY
+		if (id == 0 && i == 0) {
+			if (!MC_TRYLOCK(&lock, &ctx))
+				continue;
+		} else
+#endif
+			MC_LOCK(&lock, &ctx);
+		critical_section();
+		MC_UNLOCK(&lock, &ctx);
+		acquired++;
+	}
+	MC_CTX_FINI(&lock, &ctx);
+	return (void *)acquired;
+}
+
+int main(void)
+{
+	pthread_t threads[NTHREADS];
+	/* relaxed: before any thread exists.  A spin budget, so that under
+	 * the park policy a wait that cannot park (mcs's wait for a link)
+	 * polls instead of calibrating a clock. */
+	atomic_store_explicit(&usync_spin_budget_steps, 1000,
+			      memory_order_relaxed);
+	MC_SETUP(&lock);
+	for (intptr_t i = 0; i < NTHREADS; i++)
+		pthread_create(&threads[i], NULL, thread_main, (void *)i);
+	intptr_t total = 0;
+	for (int i = 0; i < NTHREADS; i++) {
+		void *acquired;
+		pthread_join(threads[i], &acquired);
+		total += (intptr_t)acquired;
+	}
+	assert(counter == total && "an update was lost");
+	return 0;
+}

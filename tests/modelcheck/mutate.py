@@ -1,0 +1,358 @@
+#!/usr/bin/env python3
+"""tests/modelcheck/mutate.py - order mutation for usync (scripts/modelcheck.sh --mutate).
+
+Weakens every non-relaxed memory order in include/usync/*.h and src/**/*.c,
+one at a time, in a scratch copy of the tree, and runs the model-checking
+checks that cover the file:
+
+    release -> relaxed        acquire -> relaxed
+    acq_rel -> acquire        acq_rel -> release
+    seq_cst -> acq_rel        a fence removed
+
+A mutant is killed when a check reports an error (a race, a failed
+assertion, a liveness violation).  A survivor is either a gap in the checks
+or an order stronger than the algorithm needs; the reasons for the ones that
+stand are in JUSTIFIED below, keyed by file, function and mutation, and the
+table printed (and, with --write-doc, written into docs/memory-ordering.md
+between the mutation-table markers) shows for every access the check that
+kills its weakening or that reason.
+
+Also used by scripts/modelcheck.sh to apply a fixture's seeded weakening:
+    mutate.py --seed DIR FILE:FUNCTION:OLD=>NEW
+"""
+import argparse
+import glob
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+ORDER_RE = re.compile(r"memory_order_(release|acquire|acq_rel|seq_cst)\b")
+CALL_RE = re.compile(r"\b(atomic_\w+|usync_\w+)\s*\(")
+
+# Which checks (scripts/modelcheck.sh names, shell globs) cover a file.
+EVERYTHING = ["lock-*", "generic-*", "park-*", "barrier-*", "bpark-*"]
+COVER = {
+    "include/usync/atomics.h": EVERYTHING,
+    "include/usync/spin.h": EVERYTHING,
+    "src/atomics/spin.c": ["park-*", "bpark-*"],
+    "include/usync/tas.h": ["*-tas-*"],
+    "src/locks/tas.c": ["*-tas-*", "*-ttas-*", "*-backoff-*"],
+    "include/usync/ttas.h": ["*-ttas-*"],
+    "src/locks/ttas.c": ["*-ttas-*"],
+    "include/usync/backoff.h": ["*-backoff-*"],
+    "src/locks/backoff.c": ["*-backoff-*"],
+    "include/usync/ticket.h": ["lock-ticket-*", "park-ticket-*", "generic-ticket-*"],
+    "src/locks/ticket.c": ["lock-ticket-*", "park-ticket-*", "generic-ticket-*"],
+    "include/usync/anderson.h": ["*-anderson-*"],
+    "src/locks/anderson.c": ["*-anderson-*"],
+    "include/usync/mcs.h": ["lock-mcs-*", "park-mcs-*", "generic-mcs-*"],
+    "src/locks/mcs.c": ["lock-mcs-*", "park-mcs-*", "generic-mcs-*"],
+    "include/usync/mcs_tp.h": ["*-mcs_tp-*"],
+    "src/locks/mcs_tp.c": ["*-mcs_tp-*"],
+    "include/usync/clh.h": ["*-clh-*"],
+    "src/locks/clh.c": ["*-clh-*"],
+    "src/locks/registry.c": ["generic-*"],
+    "src/barriers/counter.c": ["barrier-counter-*", "bpark-counter-*"],
+    "src/barriers/tree.c": ["barrier-tree-*", "bpark-tree-*"],
+    "src/barriers/mcs.c": ["barrier-mcs-*", "bpark-mcs-*"],
+    "src/barriers/tournament.c": ["barrier-tournament-*", "bpark-tournament-*"],
+    "src/barriers/dissemination.c": ["barrier-dissemination-*", "bpark-dissemination-*"],
+}
+
+# Survivors that stand, with the reason.  Key: "FILE:FUNCTION:ORDER->NEW"
+# (NEW "removed" for a fence), with #N appended when a function has several
+# accesses with the same order (N counts them from 1, in file order).
+JUSTIFIED = {
+}
+
+
+def strip_comments(text):
+    """The text with comments and string literals blanked (same length)."""
+    out = list(text)
+    i, n = 0, len(text)
+    while i < n:
+        if text.startswith("/*", i):
+            j = text.find("*/", i + 2)
+            j = n if j < 0 else j + 2
+            for k in range(i, j):
+                if out[k] != "\n":
+                    out[k] = " "
+            i = j
+        elif text.startswith("//", i):
+            j = text.find("\n", i)
+            j = n if j < 0 else j
+            for k in range(i, j):
+                out[k] = " "
+            i = j
+        elif text[i] == '"':
+            j = i + 1
+            while j < n and text[j] != '"':
+                j += 2 if text[j] == "\\" else 1
+            for k in range(i + 1, min(j, n)):
+                out[k] = " "
+            i = j + 1
+        else:
+            i += 1
+    # Preprocessor lines (with their continuations): blanked too, so that
+    # `extern "C" {` under #ifdef __cplusplus does not nest the functions.
+    code = "".join(out)
+    # C++-only blocks (extern "C" braces) go too.
+    code = re.sub(r"(?ms)^[ \t]*#ifdef __cplusplus$.*?^[ \t]*#endif",
+                  lambda m: re.sub(r"[^\n]", " ", m.group(0)), code)
+    return re.sub(r"(?m)^[ \t]*#(?:.*\\\n)*.*$",
+                  lambda m: re.sub(r"[^\n]", " ", m.group(0)), code)
+
+
+def functions(code):
+    """(name, start, end) of each top-level brace block that is a function."""
+    result = []
+    depth = 0
+    last_top = 0
+    start = None
+    for i, ch in enumerate(code):
+        if ch == "{":
+            if depth == 0:
+                head = code[last_top:i]
+                m = re.search(r"(\w+)\s*\([^;{}]*\)\s*$", head)
+                start = (m.group(1) if m else None, i)
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+            if depth == 0:
+                if start and start[0]:
+                    result.append((start[0], start[1], i + 1))
+                start = None
+                last_top = i + 1
+        elif ch == ";" and depth == 0:
+            last_top = i + 1
+    return result
+
+
+def enclosing(funcs, pos):
+    for name, s, e in funcs:
+        if s <= pos < e:
+            return name
+    return "(file scope)"
+
+
+def describe_access(code, pos):
+    """The atomic call an order token belongs to, and its role."""
+    stmt_start = max(code.rfind(";", 0, pos), code.rfind("{", 0, pos),
+                     code.rfind("}", 0, pos)) + 1
+    seg = code[stmt_start:pos]
+    calls = list(CALL_RE.finditer(seg))
+    # The innermost call still open at the token.
+    for m in reversed(calls):
+        depth = 0
+        for ch in seg[m.end():]:
+            if ch == "(":
+                depth += 1
+            elif ch == ")":
+                depth -= 1
+                if depth < 0:
+                    break
+        if depth >= 0:
+            args = seg[m.end():]
+            # The argument index of the token and the first argument.
+            depth, idx, first = 0, 0, []
+            for ch in args:
+                if ch in "([":
+                    depth += 1
+                elif ch in ")]":
+                    depth -= 1
+                elif ch == "," and depth == 0:
+                    idx += 1
+                    continue
+                if idx == 0:
+                    first.append(ch)
+            op = m.group(1)
+            obj = " ".join("".join(first).split())
+            role = ""
+            if "compare" in op:
+                role = " (success)" if idx == 3 else " (failure)" if idx == 4 else ""
+            return op, obj, role
+    return "?", "", ""
+
+
+def mutants(root):
+    files = sorted(glob.glob(os.path.join(root, "include/usync/*.h")))
+    files += sorted(glob.glob(os.path.join(root, "src/**/*.c"), recursive=True))
+    for path in files:
+        rel = os.path.relpath(path, root)
+        text = open(path).read()
+        code = strip_comments(text)
+        funcs = functions(code)
+        seen = {}
+        for m in ORDER_RE.finditer(code):
+            order = m.group(1)
+            fn = enclosing(funcs, m.start())
+            op, obj, role = describe_access(code, m.start())
+            key = (rel, fn, order)
+            seen[key] = seen.get(key, 0) + 1
+            nth = seen[key]
+            s, e = m.span()
+            if op == "atomic_thread_fence":
+                # The whole call, up to its semicolon.
+                cs = code.rfind("atomic_thread_fence", 0, s)
+                ce = code.find(";", e) + 1
+                yield dict(file=rel, fn=fn, op=op, obj="", role="", order=order,
+                           nth=nth, new="removed", span=(cs, ce),
+                           repl="/* fence removed */;")
+                if order == "seq_cst":
+                    yield dict(file=rel, fn=fn, op=op, obj="", role="", order=order,
+                               nth=nth, new="acq_rel", span=(s, e),
+                               repl="memory_order_acq_rel")
+                continue
+            news = {"release": ["relaxed"], "acquire": ["relaxed"],
+                    "acq_rel": ["acquire", "release"], "seq_cst": ["acq_rel"]}[order]
+            for new in news:
+                yield dict(file=rel, fn=fn, op=op, obj=obj, role=role, order=order,
+                           nth=nth, new=new, span=(s, e), repl="memory_order_" + new)
+
+
+def copy_tree(root, dst):
+    listing = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard"],
+                             cwd=root, capture_output=True, text=True)
+    names = listing.stdout.split() if listing.returncode == 0 else []
+    if not names:
+        for top in ("include", "src", "tests"):
+            for dp, _, fs in os.walk(os.path.join(root, top)):
+                names += [os.path.relpath(os.path.join(dp, f), root) for f in fs]
+    for rel in names:
+        if not rel.startswith(("include/", "src/", "tests/")):
+            continue
+        if not os.path.exists(os.path.join(root, rel)):
+            continue
+        os.makedirs(os.path.dirname(os.path.join(dst, rel)), exist_ok=True)
+        shutil.copy2(os.path.join(root, rel), os.path.join(dst, rel))
+
+
+def seed(tree, spec):
+    """Apply FILE:FUNCTION:OLD=>NEW inside FUNCTION of FILE, in place."""
+    path, fn, change = spec.split(":", 2)
+    old, new = change.split("=>", 1)
+    full = os.path.join(tree, path)
+    text = open(full).read()
+    code = strip_comments(text)
+    for name, s, e in functions(code):
+        if name != fn:
+            continue
+        at = code.find(old, s, e)
+        if at < 0:
+            break
+        open(full, "w").write(text[:at] + new + text[at + len(old):])
+        return 0
+    print(f"mutate: {spec}: not found", file=sys.stderr)
+    return 1
+
+
+def key_of(mu):
+    k = f"{mu['file']}:{mu['fn']}:{mu['order']}->{mu['new']}"
+    return k
+
+
+def run(args):
+    root = os.path.abspath(args.root)
+    runner = os.path.join(root, "scripts/modelcheck.sh")
+    muts = list(mutants(root))
+    scratch = tempfile.mkdtemp(prefix="usync-mutate.")
+    copy_tree(root, scratch)
+    rows = []
+    t_all = time.time()
+    counts = {}
+    for mu in muts:
+        counts[(mu["file"], mu["fn"], mu["order"])] = max(
+            counts.get((mu["file"], mu["fn"], mu["order"]), 0), mu["nth"])
+    try:
+        for i, mu in enumerate(muts, 1):
+            path = os.path.join(scratch, mu["file"])
+            orig = open(os.path.join(root, mu["file"])).read()
+            s, e = mu["span"]
+            open(path, "w").write(orig[:s] + mu["repl"] + orig[e:])
+            globs = COVER.get(mu["file"], EVERYTHING)
+            t0 = time.time()
+            res = subprocess.run([runner, "--tree", scratch, "--first-error",
+                                  "--models", args.models] + globs,
+                                 capture_output=True, text=True)
+            open(path, "w").write(orig)
+            killer, verdict = "", "survived"
+            for line in res.stdout.splitlines():
+                parts = line.split(None, 4)
+                if len(parts) < 5 or line.startswith("modelcheck:"):
+                    continue
+                if parts[4].startswith("FAILED: "):
+                    verdict = "killed"
+                    killer = f"{parts[0]} ({parts[1]}): {parts[4][8:].strip()}"
+                    break
+                if parts[4] != "ok":
+                    verdict = "undecided"
+                    killer = f"{parts[0]} ({parts[1]}): {parts[4]}"
+                    break
+            multi = counts[(mu["file"], mu["fn"], mu["order"])] > 1
+            key = key_of(mu) + (f"#{mu['nth']}" if multi else "")
+            if verdict == "survived" and key in JUSTIFIED:
+                verdict = "justified"
+                killer = JUSTIFIED[key]
+            access = f"{mu['op']}({mu['obj']}){mu['role']}" if mu["obj"] else mu["op"]
+            rows.append(dict(mu, key=key, verdict=verdict, evidence=killer, access=access))
+            print(f"[{i}/{len(muts)}] {key:70s} {verdict:9s} {time.time() - t0:6.1f}s  {killer}",
+                  flush=True)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    total = len(rows)
+    killed = sum(r["verdict"] == "killed" for r in rows)
+    justified = sum(r["verdict"] == "justified" for r in rows)
+    summary = (f"{total} mutants: {killed} killed, {justified} justified, "
+               f"{total - killed - justified} open; "
+               f"kill rate {100.0 * killed / max(total, 1):.0f}%, "
+               f"killed or justified {100.0 * (killed + justified) / max(total, 1):.0f}% "
+               f"({time.time() - t_all:.0f} s, models: {args.models})")
+    print("mutate: " + summary)
+    table = ["| File | Function | Access | Order | Weakened to | Result | Evidence |",
+             "|---|---|---|---|---|---|---|"]
+    for r in rows:
+        ev = r["evidence"].replace("|", "\\|")
+        table.append(f"| `{r['file']}` | `{r['fn']}` | `{r['access']}` | {r['order']} | "
+                     f"{r['new']} | {r['verdict']} | {ev} |")
+    table.append("")
+    table.append(summary + ".")
+    out = "\n".join(table) + "\n"
+    os.makedirs(os.path.join(root, "build-modelcheck"), exist_ok=True)
+    open(os.path.join(root, "build-modelcheck/mutation-table.md"), "w").write(out)
+    if args.write_doc:
+        doc = os.path.join(root, "docs/memory-ordering.md")
+        text = open(doc).read()
+        begin, end = "<!-- mutation-table:begin -->", "<!-- mutation-table:end -->"
+        if begin in text and end in text:
+            a = text.index(begin) + len(begin)
+            b = text.index(end)
+            text = text[:a] + "\n" + out + text[b:]
+            open(doc, "w").write(text)
+        else:
+            print("mutate: no mutation-table markers in docs/memory-ordering.md", file=sys.stderr)
+    return 0 if killed + justified == total else 1
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--root", default=os.path.join(os.path.dirname(__file__), "../.."))
+    ap.add_argument("--models", default="rc11 imm")
+    ap.add_argument("--write-doc", action="store_true")
+    ap.add_argument("--list", action="store_true", help="list the mutants only")
+    ap.add_argument("--seed", nargs=2, metavar=("DIR", "SPEC"))
+    args = ap.parse_args()
+    if args.seed:
+        return seed(*args.seed)
+    if args.list:
+        for mu in mutants(os.path.abspath(args.root)):
+            print(key_of(mu) + f"#{mu['nth']}", f"{mu['op']}({mu['obj']}){mu['role']}")
+        return 0
+    return run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
