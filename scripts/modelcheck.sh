@@ -195,6 +195,8 @@ mkdir -p "$cfgdir"
 sed -e 's/@version@/modelcheck/' -e 's/@cacheline@/64/' -e 's/@wait_policy@/0/' \
 	-e 's/@spin_budget_ns@/1000/' -e 's/@park_spin_ns@/0/' \
 	-e 's/@aarch64_relax_yield@/0/' -e 's/@debug_checks@/0/' \
+	-e 's/@version_major@/0/' -e 's/@version_minor@/0/' -e 's/@version_patch@/0/' \
+	-e 's/@soversion@/0/' \
 	"$tree/include/usync/config.h.in" >"$cfgdir/config.h.new"
 if cmp -s "$cfgdir/config.h.new" "$cfgdir/config.h"; then rm "$cfgdir/config.h.new"; else mv "$cfgdir/config.h.new" "$cfgdir/config.h"; fi
 
@@ -240,6 +242,10 @@ for c in "${selected[@]}"; do
 		error=$(grep -m1 -E '^Error|^Warning: Unordered|^ERROR|BUG' "$log" || true)
 		if ((rc == 124)); then
 			verdict=TIMEOUT
+		elif grep -q "^No errors were detected" "$log" && ((rc == 0)) && [[ ${execs:-0} == 0 ]]; then
+			# Every execution blocked: the client never finished, so
+			# nothing was checked (a vacuous pass is a failure).
+			verdict="FAILED (no complete execution explored)"
 		elif grep -q "^No errors were detected" "$log" && ((rc == 0)); then
 			[[ $expect == pass ]] && verdict=ok || verdict="MISSED (the fixture was not caught)"
 		elif [[ -n $error && $error != *BUG* && $error != ERROR* ]]; then

@@ -48,6 +48,10 @@ static inline void usync_cpu_relax(void)
 	__VERIFIER_spin_end(0);
 }
 
+/* No calibration burst at load: it would run the spin hint above, which
+ * ends the execution (src/atomics/spin.c). */
+#define USYNC_CALIBRATE_AT_LOAD 0
+
 /* A waiter under the park policy sleeps at its first failed poll, so that
  * the park protocol is what a parked check explores (spin.h keeps its
  * default out when this is set). */
