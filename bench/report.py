@@ -31,6 +31,8 @@ import subprocess
 import sys
 import tempfile
 
+import report_grading
+
 HEADER = ("workload,series,impl,algorithm,policy,threads,oversubscribed,placement,"
           "cpus,cs,delay_ns,rep,duration_ns,ops,ns_per_op,ops_per_s,fair_min,"
           "fair_max,fair_cv,check").split(",")
@@ -1427,6 +1429,7 @@ class Report:
                                         t, DAGGER, what, ", ".join("%s %s" % (a, fmt_ratio(r)) for r, a in sp)))
             out += ["- " + x for x in verdicts] if verdicts else []
             out.append("")
+            out += report_grading.mcs91_lock_lines(self, lock)
             if not tm or tm < 8:
                 small.append("lock")
         # ---- barriers
@@ -1527,6 +1530,7 @@ class Report:
             md += self.workload_section(wl)
         md += self.ratio_section()
         md += self.oversub_section()
+        md += report_grading.grading_section(self)
         md += self.mcs91_section()
         md += self.checks_section()
         path = os.path.join(self.dir, "REPORT.md")
@@ -1584,7 +1588,7 @@ def selftest(keep=None):
         rp = os.path.join(d, "REPORT.md")
         text = open(rp).read() if os.path.exists(rp) else ""
         for sec in ("## Machine", "## How to read", "## Contended locks", "## Barriers",
-                    "## usync / peer ratios", "## Oversubscription goals",
+                    "## usync / peer ratios", "## Oversubscription goals", "## Grading table",
                     "## Comparison with MCS'91", "## Checks"):
             check(sec in text, "%s: section %r missing" % (name, sec))
         if import_pyplot():

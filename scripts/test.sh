@@ -2,7 +2,8 @@
 # scripts/test.sh - the README's test command: on a fresh Debian machine it
 # installs what is missing, builds, and runs the whole test suite:
 #   1. release build: unit tests (locks, barriers), header and symbol checks,
-#      the examples and the benchmark smoke test;
+#      the examples, the benchmark smoke test and the report's tests
+#      (bench/report_grading_test.py);
 #   2. the unit tests under ThreadSanitizer (own build directory);
 #   3. the unit tests under AddressSanitizer + UBSan, LeakSanitizer on;
 #   4. install to a staging prefix, then build the examples the ways a user

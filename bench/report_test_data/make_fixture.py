@@ -31,6 +31,7 @@ LOCKS = {
     "anderson": (13.0, 1.12, True),
     "mcs": (14.0, 1.10, True),
     "clh": (13.5, 1.11, True),
+    "mcs_tp": (14.5, 1.12, True),
 }
 CK_LOCKS = {  # ck series -> (usync model it resembles, factor)
     "fas": ("tas", 1.05), "fas-eb": ("backoff", 0.95), "ticket": ("ticket", 1.02),
@@ -111,7 +112,8 @@ def main():
             ns = max(ns, delay / max(1, active) * 1.05)
         return ns
 
-    lock_variants = [("", 0), ("shared", 0), ("work100", 1000)]
+    # usync-bench's quick variants: empty/0, shared/0, work100/D (D = 200)
+    lock_variants = [("", 0), ("shared", 0), ("work100", 200)]
     for cs, delay in lock_variants:
         for t in tcounts:
             for name in LOCKS:
