@@ -58,7 +58,8 @@
  * thread); that waiters wake in FIFO order once they compete for a lock
  * that is not FIFO.
  *
- * Memory: three words and the guard (24 bytes on LP64); not padded.
+ * Memory: the guard (8 bytes) and two pointers, 24 bytes on LP64; not
+ * padded.
  */
 #ifndef USYNC_COND_H
 #define USYNC_COND_H

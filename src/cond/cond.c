@@ -28,6 +28,9 @@
  * broadcast takes every waiting node off the list at once and links the
  * nodes through chain_next, oldest first; it wakes the first, and every
  * woken waiter wakes its chain_next once it holds the caller's lock again.
+ * It visits each node under the guard (to settle each one's TAKEN against
+ * a timeout), so the guard is held for O(waiters) steps, but makes one
+ * wake-up; the rest are spread over the waiters, one per re-acquisition.
  * A node taken by a broadcast waits for WOKEN like any taken node, so a
  * deadline that passes while a waiter is in the chain does not break it.
  *
