@@ -12,6 +12,7 @@ static usync_backoff_t backoff = USYNC_BACKOFF_INITIALIZER;
 static usync_ticket_t ticket = USYNC_TICKET_INITIALIZER;
 static usync_mcs_t mcs = USYNC_MCS_INITIALIZER;
 static usync_mcs_tp_t mcs_tp = USYNC_MCS_TP_INITIALIZER;
+static usync_cond_t cond = USYNC_COND_INITIALIZER;
 
 int main(void)
 {
@@ -29,6 +30,8 @@ int main(void)
 	usync_mcs_unlock(&mcs, &node);
 	usync_mcs_tp_lock(&mcs_tp, &tp_node);
 	usync_mcs_tp_unlock(&mcs_tp, &tp_node);
+	usync_cond_signal(&cond);
+	usync_cond_broadcast(&cond);
 	printf("usync %s: headers compile as C11\n", USYNC_VERSION);
 	return 0;
 }

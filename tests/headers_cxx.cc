@@ -38,8 +38,10 @@ static usync_backoff_t backoff = USYNC_BACKOFF_INITIALIZER;
 static usync_ticket_t ticket = USYNC_TICKET_INITIALIZER;
 static usync_mcs_t mcs = USYNC_MCS_INITIALIZER;
 static usync_mcs_tp_t mcs_tp = USYNC_MCS_TP_INITIALIZER;
+static usync_cond_t cond = USYNC_COND_INITIALIZER;
 #if __cplusplus >= 202002L
 constinit static usync_mcs_t mcs_constinit = USYNC_MCS_INITIALIZER;
+constinit static usync_cond_t cond_constinit = USYNC_COND_INITIALIZER;
 #endif
 
 int main()
@@ -59,40 +61,49 @@ int main()
 	USYNC_TEST_LAYOUT_TYPES(LAYOUT_CHECK)
 #undef LAYOUT_CHECK
 
-	// The inline fast paths, from C++ threads.
-	long count = 0;
+	// The condition variable's inline fast paths: no waiter, no call.
+	usync_cond_signal(&cond);
+	usync_cond_broadcast(&cond);
+#if __cplusplus >= 202002L
+	usync_cond_signal(&cond_constinit);
+#endif
+
+	// The inline fast paths, from C++ threads.  One counter per lock:
+	// two threads may be inside two different locks at once.
+	long count[6] = { 0, 0, 0, 0, 0, 0 };
 	std::vector<std::thread> threads;
 	for (int t = 0; t < 2; t++)
 		threads.emplace_back([&count] {
 			for (int k = 0; k < 1000; k++) {
 				usync_tas_lock(&tas);
-				count++;
+				count[0]++;
 				usync_tas_unlock(&tas);
 				usync_ttas_lock(&ttas);
-				count++;
+				count[1]++;
 				usync_ttas_unlock(&ttas);
 				usync_backoff_lock(&backoff);
-				count++;
+				count[2]++;
 				usync_backoff_unlock(&backoff);
 				usync_ticket_lock(&ticket);
-				count++;
+				count[3]++;
 				usync_ticket_unlock(&ticket);
 				usync_mcs_node_t node;
 				usync_mcs_lock(&mcs, &node);
-				count++;
+				count[4]++;
 				usync_mcs_unlock(&mcs, &node);
 				usync_mcs_tp_node_t tp_node;
 				usync_mcs_tp_lock(&mcs_tp, &tp_node);
-				count++;
+				count[5]++;
 				usync_mcs_tp_unlock(&mcs_tp, &tp_node);
 			}
 		});
 	for (auto &t : threads)
 		t.join();
-	if (count != 2 * 1000 * 6) {
-		std::printf("count %ld\n", count);
-		bad = 1;
-	}
+	for (int k = 0; k < 6; k++)
+		if (count[k] != 2 * 1000) {
+			std::printf("count[%d] %ld\n", k, count[k]);
+			bad = 1;
+		}
 #if __cplusplus >= 202002L
 	usync_mcs_node_t n;
 	usync_mcs_lock(&mcs_constinit, &n);

@@ -6,7 +6,7 @@
 	X(usync_backoff_t) X(usync_ticket_t) X(usync_anderson_t)              \
 	X(usync_mcs_node_t) X(usync_mcs_t) X(usync_mcs_tp_node_t)             \
 	X(usync_mcs_tp_t) X(usync_clh_node_t) X(usync_clh_t)                  \
-	X(usync_clh_ctx_t) X(usync_lock_ctx_t)                                \
+	X(usync_clh_ctx_t) X(usync_lock_ctx_t) X(usync_cond_t)                \
 	X(usync_counter_barrier_t) X(usync_counter_barrier_thread_t)          \
 	X(usync_tree_barrier_t) X(usync_tree_barrier_node_t)                  \
 	X(usync_tree_barrier_thread_t) X(usync_mcs_barrier_t)                 \

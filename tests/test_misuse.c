@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -226,6 +227,131 @@ static void generic_unlock_free(void)
 	usync_lock_release(l, &ctx);
 }
 
+/* ------------------------------------------------- condition variable */
+
+static void cond_wait_tas_free(void)
+{
+	usync_cond_t c = USYNC_COND_INITIALIZER;
+	usync_tas_t l = USYNC_TAS_INITIALIZER;
+	usync_cond_wait_tas(&c, &l);
+}
+static void cond_timedwait_ticket_free(void)
+{
+	usync_cond_t c = USYNC_COND_INITIALIZER;
+	usync_ticket_t l = USYNC_TICKET_INITIALIZER;
+	struct timespec far = { 1L << 40, 0 };
+	usync_cond_timedwait_ticket(&c, &l, &far);
+}
+static void cond_wait_anderson_wrong_slot(void)
+{
+	usync_cond_t c = USYNC_COND_INITIALIZER;
+	usync_anderson_t l;
+	unsigned slot, other;
+	if (usync_anderson_init(&l, 4) != 0)
+		return;
+	usync_anderson_lock(&l, &slot);
+	other = slot + 1;
+	usync_cond_wait_anderson(&c, &l, &other);
+}
+static void cond_wait_mcs_wrong_node(void)
+{
+	usync_cond_t c = USYNC_COND_INITIALIZER;
+	usync_mcs_t l = USYNC_MCS_INITIALIZER;
+	usync_mcs_node_t mine, other;
+	usync_mcs_lock(&l, &mine);
+	usync_cond_wait_mcs(&c, &l, &other);
+}
+static void cond_wait_mcs_tp_free(void)
+{
+	usync_cond_t c = USYNC_COND_INITIALIZER;
+	usync_mcs_tp_t l = USYNC_MCS_TP_INITIALIZER;
+	usync_mcs_tp_node_t node;
+	usync_cond_wait_mcs_tp(&c, &l, &node);
+}
+static void cond_wait_clh_free(void)
+{
+	usync_cond_t c = USYNC_COND_INITIALIZER;
+	usync_clh_t l;
+	usync_clh_ctx_t ctx;
+	if (usync_clh_init(&l, 2) != 0 || usync_clh_ctx_init(&l, &ctx) != 0)
+		return;
+	usync_cond_wait_clh(&c, &l, &ctx);
+}
+static void cond_generic_wait_free(void)
+{
+	usync_cond_t c = USYNC_COND_INITIALIZER;
+	usync_lock_t *l;
+	usync_lock_ctx_t ctx;
+	if (usync_lock_create(&l, "ttas", 2) != 0)
+		return;
+	usync_cond_wait(&c, l, &ctx);
+}
+static void cond_generic_timedwait_wrong_ctx(void)
+{
+	usync_cond_t c = USYNC_COND_INITIALIZER;
+	usync_lock_t *l;
+	usync_lock_ctx_t mine, other;
+	struct timespec far = { 1L << 40, 0 };
+	if (usync_lock_create(&l, "mcs", 2) != 0)
+		return;
+	usync_lock_acquire(l, &mine);
+	usync_cond_timedwait(&c, l, &other, &far);
+}
+
+/* A helper thread blocks in a wait (its partner never signals); the
+ * child's main thread then destroys the condition variable. */
+static usync_cond_t destroyed_cond = USYNC_COND_INITIALIZER;
+static usync_tas_t destroyed_lock = USYNC_TAS_INITIALIZER;
+static void *cond_blocked_waiter(void *arg)
+{
+	(void)arg;
+	usync_tas_lock(&destroyed_lock);
+	for (;;)
+		usync_cond_wait_tas(&destroyed_cond, &destroyed_lock);
+	return NULL;
+}
+static void cond_destroy_with_waiter(void)
+{
+	alarm(10); /* without the check: die of SIGALRM, a failure */
+	pthread_t t;
+	if (pthread_create(&t, NULL, cond_blocked_waiter, NULL) != 0)
+		return;
+	/* relaxed: only waiting for the waiter to enqueue. */
+	while (atomic_load_explicit(&destroyed_cond.head,
+				    memory_order_relaxed) == NULL)
+		sched_yield();
+	usync_cond_destroy(&destroyed_cond);
+	pause(); /* not reached if the check fired */
+}
+
+static void test_cond_misuse_aborts(void **state)
+{
+	(void)state;
+	const char *not_held = "wait with a lock that is not held";
+	/* The message names the public function the caller called. */
+	expect_death(cond_wait_tas_free,
+		     "usync: usync_cond_wait_tas: wait with a lock that is "
+		     "not held");
+	expect_death(cond_timedwait_ticket_free,
+		     "usync: usync_cond_timedwait_ticket: ");
+	expect_death(cond_timedwait_ticket_free, not_held);
+	expect_death(cond_wait_anderson_wrong_slot,
+		     "usync: usync_cond_wait_anderson: ");
+	expect_death(cond_wait_mcs_wrong_node, "usync: usync_cond_wait_mcs: ");
+	expect_death(cond_wait_mcs_wrong_node, not_held);
+	expect_death(cond_wait_mcs_tp_free, "usync: usync_cond_wait_mcs_tp: ");
+	expect_death(cond_wait_clh_free, "usync: usync_cond_wait_clh: ");
+	expect_death(cond_generic_wait_free,
+		     "usync: usync_cond_wait: wait with a lock that is not "
+		     "held");
+	expect_death(cond_generic_timedwait_wrong_ctx,
+		     "usync: usync_cond_timedwait: wait with a lock that is "
+		     "not held");
+	expect_death(cond_destroy_with_waiter,
+		     "usync: usync_cond_destroy: destroy of a condition "
+		     "variable with waiters");
+}
+
 static void test_lock_misuse_aborts(void **state)
 {
 	(void)state;
@@ -430,6 +556,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_correct_use_passes),
 		cmocka_unit_test(test_lock_misuse_aborts),
+		cmocka_unit_test(test_cond_misuse_aborts),
 		cmocka_unit_test(test_barrier_correct_use_passes),
 		cmocka_unit_test(test_barrier_misuse_aborts),
 	};

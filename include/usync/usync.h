@@ -5,6 +5,7 @@
  * Per-algorithm APIs (inline fast paths, one header each):
  *   locks     tas.h ttas.h backoff.h ticket.h anderson.h mcs.h clh.h
  *             mcs_tp.h (time-published MCS: passes over preempted waiters)
+ *   waiting   cond.h (condition variable, for every lock; included below)
  *   barriers  counter_barrier.h tree_barrier.h mcs_barrier.h
  *             tournament_barrier.h dissemination_barrier.h
  *
@@ -131,5 +132,8 @@ USYNC_API const char *const *usync_barrier_algorithms(void);
 #ifdef __cplusplus
 }
 #endif
+
+/* After the generic lock types, which its generic half takes. */
+#include <usync/cond.h>
 
 #endif /* USYNC_USYNC_H */

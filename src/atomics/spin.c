@@ -16,6 +16,7 @@
 #define _GNU_SOURCE
 #include <usync/spin.h>
 
+#include <errno.h>
 #include <linux/futex.h>
 #include <sched.h>
 #include <stdio.h>
@@ -135,6 +136,23 @@ void usync_futex_wait(_Atomic(uint32_t) *word, uint32_t expected)
 {
 	syscall(SYS_futex, (uint32_t *)word, FUTEX_WAIT_PRIVATE, expected,
 		NULL, NULL, 0);
+}
+
+/* Sleep while *word == expected, until the absolute CLOCK_MONOTONIC time
+ * abstime (FUTEX_WAIT_BITSET takes an absolute deadline on that clock, so
+ * a wait that is interrupted and restarted does not stretch it).  0 when
+ * woken, or when the word no longer held expected or a signal interrupted
+ * the sleep; ETIMEDOUT once the deadline has passed.  Declared in
+ * src/locks/lock_internal.h: the condition variable's timed wait. */
+__attribute__((visibility("hidden"))) int
+usync_futex_wait_until(_Atomic(uint32_t) *word, uint32_t expected,
+		       const struct timespec *abstime);
+int usync_futex_wait_until(_Atomic(uint32_t) *word, uint32_t expected,
+			   const struct timespec *abstime)
+{
+	long rc = syscall(SYS_futex, (uint32_t *)word, FUTEX_WAIT_BITSET_PRIVATE,
+			  expected, abstime, NULL, FUTEX_BITSET_MATCH_ANY);
+	return rc == -1 && errno == ETIMEDOUT ? ETIMEDOUT : 0;
 }
 
 void usync_futex_wake(_Atomic(uint32_t) *word, int n)

@@ -29,6 +29,12 @@ USYNC_HIDDEN void usync_lockword_park(_Atomic(uint32_t) *locked);
 /* CLOCK_MONOTONIC in nanoseconds (src/atomics/spin.c). */
 USYNC_HIDDEN uint64_t usync_clock_ns(void);
 
+/* Futex wait with an absolute CLOCK_MONOTONIC deadline: 0, or ETIMEDOUT
+ * once it has passed (src/atomics/spin.c). */
+USYNC_HIDDEN int usync_futex_wait_until(_Atomic(uint32_t) *word,
+					uint32_t expected,
+					const struct timespec *abstime);
+
 struct usync_lock_ops {
 	const char *name;
 	/* 0 or a positive errno; on failure nothing is left allocated. */
@@ -44,6 +50,14 @@ struct usync_lock {
 	const struct usync_lock_ops *ops;
 	USYNC_ALIGNED union usync_lock_state state;
 };
+
+#if USYNC_DEBUG_CHECKS
+/* Debug builds: true unless the lock is seen not to be held through ctx,
+ * as far as its algorithm can tell (src/locks/registry.c; the condition
+ * variable's misuse check). */
+USYNC_HIDDEN bool usync_lock_held_debug(const usync_lock_t *lock,
+					const usync_lock_ctx_t *ctx);
+#endif
 
 /* The registry, in the order usync_lock_algorithms() lists the names:
  * X(name) for each algorithm, whose ops are usync_lock_ops_<name>. */

@@ -88,3 +88,53 @@ const char *usync_lock_name(const usync_lock_t *lock)
 {
 	return lock->ops->name;
 }
+
+#if USYNC_DEBUG_CHECKS
+/*
+ * What each algorithm can tell about its holder (all loads relaxed: debug
+ * state, read by the thread that should be the holder, whose own writes
+ * of it, or the acquire that made it the holder, order them).  The
+ * test-and-set family and the ticket lock only know that someone holds
+ * the lock; anderson, mcs, mcs_tp and clh know through which context.
+ */
+bool usync_lock_held_debug(const usync_lock_t *lock,
+			   const usync_lock_ctx_t *ctx)
+{
+	const struct usync_lock_ops *ops = lock->ops;
+	const union usync_lock_state *s = &lock->state;
+	if (ops == &usync_lock_ops_tas)
+		return atomic_load_explicit(&s->tas.locked,
+					    memory_order_relaxed) != 0;
+	if (ops == &usync_lock_ops_ttas)
+		return atomic_load_explicit(&s->ttas.locked,
+					    memory_order_relaxed) != 0;
+	if (ops == &usync_lock_ops_backoff)
+		return atomic_load_explicit(&s->backoff.locked,
+					    memory_order_relaxed) != 0;
+	if (ops == &usync_lock_ops_ticket)
+		return atomic_load_explicit(&s->ticket.next_ticket,
+					    memory_order_relaxed) !=
+		       atomic_load_explicit(&s->ticket.now_serving,
+					    memory_order_relaxed);
+	if (ops == &usync_lock_ops_anderson) {
+		uint32_t released = atomic_load_explicit(
+			&s->anderson.debug_released, memory_order_relaxed);
+		return atomic_load_explicit(&s->anderson.next_slot,
+					    memory_order_relaxed) != released &&
+		       ctx->u.slot == (released & s->anderson.mask);
+	}
+	if (ops == &usync_lock_ops_mcs)
+		return atomic_load_explicit(&s->mcs.debug_holder,
+					    memory_order_relaxed) ==
+		       (const void *)&ctx->u.mcs;
+	if (ops == &usync_lock_ops_mcs_tp)
+		return atomic_load_explicit(&s->mcs_tp.debug_holder,
+					    memory_order_relaxed) ==
+		       (const void *)&ctx->u.mcs_tp;
+	if (ops == &usync_lock_ops_clh)
+		return atomic_load_explicit(&s->clh.debug_holder,
+					    memory_order_relaxed) ==
+		       ctx->u.clh.node;
+	return true;
+}
+#endif
