@@ -186,6 +186,7 @@ typedef struct rw_api {
 	  SHARES }
 
 PLAIN_ADAPTER(rw_counter)
+PLAIN_ADAPTER(rw_ticket)
 
 /* rw_counter: a writer has announced itself (the only writer of the test;
  * its fast path, when it takes the lock at once, is never pending). */
@@ -201,8 +202,30 @@ static bool rw_counter_wpend(void *l, rctx_t *c)
 	return rw_counter_writer_pending_((usync_rw_counter_t *)l);
 }
 
+/* rw_ticket: the one writer (reader) of the test holds a ticket. */
+static bool rw_ticket_writer_pending_(usync_rw_ticket_t *l)
+{
+	return (usync_rw_ticket_outstanding_(l) &
+		USYNC_RW_TICKET_WRITER_MASK) != 0;
+}
+static bool rw_ticket_reader_pending_(usync_rw_ticket_t *l)
+{
+	return (usync_rw_ticket_outstanding_(l) >> 16) != 0;
+}
+static bool rw_ticket_wpend(void *l, rctx_t *c)
+{
+	(void)c;
+	return rw_ticket_writer_pending_((usync_rw_ticket_t *)l);
+}
+static bool rw_ticket_rpend(void *l, rctx_t *c)
+{
+	(void)c;
+	return rw_ticket_reader_pending_((usync_rw_ticket_t *)l);
+}
+
 static const rw_api_t per_algorithm[] = {
 	PLAIN_ENTRY(rw_counter, rw_counter_wpend, NULL, true),
+	PLAIN_ENTRY(rw_ticket, rw_ticket_wpend, rw_ticket_rpend, true),
 };
 #define N_PER (sizeof(per_algorithm) / sizeof(per_algorithm[0]))
 
@@ -265,12 +288,17 @@ static bool generic_wpend(void *l, rctx_t *c)
 	const char *name = usync_rwlock_name(rw);
 	if (strcmp(name, "rw_counter") == 0)
 		return rw_counter_writer_pending_(&rw->state.rw_counter);
+	if (strcmp(name, "rw_ticket") == 0)
+		return rw_ticket_writer_pending_(&rw->state.rw_ticket);
 	(void)c;
 	return false;
 }
 static bool generic_rpend(void *l, rctx_t *c)
 {
-	(void)l;
+	usync_rwlock_t *rw = (usync_rwlock_t *)l;
+	const char *name = usync_rwlock_name(rw);
+	if (strcmp(name, "rw_ticket") == 0)
+		return rw_ticket_reader_pending_(&rw->state.rw_ticket);
 	(void)c;
 	return false;
 }
@@ -879,7 +907,7 @@ static void test_bad_input(void **state)
 			 EINVAL);
 	usync_rwlock_destroy(NULL);
 
-	static const char *const expected[] = { "rw_counter" };
+	static const char *const expected[] = { "rw_counter", "rw_ticket" };
 	const size_t nexpected = sizeof(expected) / sizeof(expected[0]);
 	const char *const *names = usync_rwlock_algorithms();
 	for (size_t i = 0; i < nexpected; i++)
@@ -891,6 +919,11 @@ static void test_bad_input(void **state)
 						     (usync_wait_policy_t)3),
 			 EINVAL);
 	assert_int_equal(counter.policy, (uint32_t)USYNC_WAIT_DEFAULT);
+	usync_rw_ticket_t ticket = USYNC_RW_TICKET_INITIALIZER;
+	assert_int_equal(usync_rw_ticket_set_policy(&ticket,
+						    (usync_wait_policy_t)9),
+			 EINVAL);
+	assert_int_equal(ticket.policy, (uint32_t)USYNC_WAIT_DEFAULT);
 }
 
 int main(void)
