@@ -119,6 +119,7 @@ static const char *const held = "destroy of a lock that is held";
 
 PLAIN_MISUSE(rw_counter)
 PLAIN_MISUSE(rw_ticket)
+PLAIN_MISUSE(rw_phasefair)
 
 /* Generic API: the same three misuses, for every registered algorithm. */
 static const char *generic_name;
@@ -170,6 +171,7 @@ static void test_rwlock_misuse_aborts(void **state)
 	(void)state;
 	rw_counter_misuse();
 	rw_ticket_misuse();
+	rw_phasefair_misuse();
 	for (const char *const *n = usync_rwlock_algorithms(); *n; n++) {
 		generic_name = *n;
 		expect_death(generic_read_unlock_free, not_reading);

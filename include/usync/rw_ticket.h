@@ -81,12 +81,17 @@ static inline int usync_rw_ticket_set_policy(usync_rw_ticket_t *lock,
 	return usync_wait_policy_set(&lock->policy, policy);
 }
 
-/* Outstanding (requested, not yet departed) writers and readers. */
+/* Outstanding (requested, not yet departed) writers and readers: at least
+ * those that were outstanding when it was called.  completions first:
+ * whatever departed had requested before, so the later read of requests
+ * counts it (reading them the other way round could count a departure
+ * without its request).  relaxed: diagnostics only (debug checks, tests). */
 static inline uint32_t usync_rw_ticket_outstanding_(usync_rw_ticket_t *lock)
 {
-	/* relaxed: diagnostics only (debug checks, tests). */
+	uint32_t done = atomic_load_explicit(&lock->completions,
+					     memory_order_relaxed);
 	return atomic_load_explicit(&lock->requests, memory_order_relaxed) -
-	       atomic_load_explicit(&lock->completions, memory_order_relaxed);
+	       done;
 }
 
 /* The lock must be free (debug builds check).  Nothing to free. */

@@ -6,6 +6,7 @@
  * Algorithms (one header each, with inline fast paths):
  *   rw_counter    one word, writer preference (usync/rw_counter.h)
  *   rw_ticket     two counters, FIFO across readers and writers (MCS'91)
+ *   rw_phasefair  phase-fair: readers wait at most one writer phase
  *
  * None offers upgrade (read to write) or downgrade: release and re-acquire.
  * Errors are returned as positive errno values; output parameters are left
@@ -15,6 +16,7 @@
 #define USYNC_RWLOCK_H
 
 #include <usync/rw_counter.h>
+#include <usync/rw_phasefair.h>
 #include <usync/rw_ticket.h>
 
 #ifdef __cplusplus

@@ -7,7 +7,8 @@
  *             mcs_tp.h (time-published MCS: passes over preempted waiters)
  *   barriers  counter_barrier.h tree_barrier.h mcs_barrier.h
  *             tournament_barrier.h dissemination_barrier.h
- *   shared    rw_counter.h rw_ticket.h; the generic shared-lock API is in rwlock.h
+ *   shared    rw_counter.h rw_ticket.h
+ *             rw_phasefair.h; the generic shared-lock API is in rwlock.h
  *
  * Generic APIs: pick an algorithm by name at run time (configuration files,
  * benchmarks, tests).  One indirect call per operation.
