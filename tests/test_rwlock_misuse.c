@@ -121,6 +121,51 @@ PLAIN_MISUSE(rw_counter)
 PLAIN_MISUSE(rw_ticket)
 PLAIN_MISUSE(rw_phasefair)
 
+static void rw_mcs_read_unlock_free(void)
+{
+	usync_rw_mcs_t l = USYNC_RW_MCS_INITIALIZER;
+	usync_rw_mcs_node_t n;
+	memset(&n, 0, sizeof(n));
+	usync_rw_mcs_read_unlock(&l, &n);
+}
+static void rw_mcs_read_unlock_by_writer(void)
+{
+	usync_rw_mcs_t l = USYNC_RW_MCS_INITIALIZER;
+	usync_rw_mcs_node_t n;
+	usync_rw_mcs_write_lock(&l, &n);
+	usync_rw_mcs_read_unlock(&l, &n);
+}
+static void rw_mcs_write_unlock_by_reader(void)
+{
+	usync_rw_mcs_t l = USYNC_RW_MCS_INITIALIZER;
+	usync_rw_mcs_node_t n;
+	usync_rw_mcs_read_lock(&l, &n);
+	usync_rw_mcs_write_unlock(&l, &n);
+}
+static void rw_mcs_write_unlock_other_node(void)
+{
+	usync_rw_mcs_t l = USYNC_RW_MCS_INITIALIZER;
+	usync_rw_mcs_node_t mine, other;
+	memset(&other, 0, sizeof(other));
+	usync_rw_mcs_write_lock(&l, &mine);
+	usync_rw_mcs_write_unlock(&l, &other);
+}
+static void rw_mcs_destroy_held(void)
+{
+	usync_rw_mcs_t l = USYNC_RW_MCS_INITIALIZER;
+	usync_rw_mcs_node_t n;
+	usync_rw_mcs_read_lock(&l, &n);
+	usync_rw_mcs_destroy(&l);
+}
+static void rw_mcs_misuse(void)
+{
+	expect_death(rw_mcs_read_unlock_free, not_reading);
+	expect_death(rw_mcs_read_unlock_by_writer, not_reading);
+	expect_death(rw_mcs_write_unlock_by_reader, not_writing);
+	expect_death(rw_mcs_write_unlock_other_node, not_writing);
+	expect_death(rw_mcs_destroy_held, held);
+}
+
 /* Generic API: the same three misuses, for every registered algorithm. */
 static const char *generic_name;
 
@@ -172,6 +217,7 @@ static void test_rwlock_misuse_aborts(void **state)
 	rw_counter_misuse();
 	rw_ticket_misuse();
 	rw_phasefair_misuse();
+	rw_mcs_misuse();
 	for (const char *const *n = usync_rwlock_algorithms(); *n; n++) {
 		generic_name = *n;
 		expect_death(generic_read_unlock_free, not_reading);

@@ -96,6 +96,7 @@ static bool eventually_at_least(_Atomic(unsigned) *flag, unsigned target)
 /* Per-thread, per-lock context of either API. */
 typedef struct rctx {
 	usync_rwlock_ctx_t generic;
+	usync_rw_mcs_node_t rw_mcs;
 } rctx_t;
 
 typedef struct rw_api {
@@ -247,10 +248,75 @@ static bool rw_phasefair_rpend(void *l, rctx_t *c)
 	return rw_phasefair_reader_pending_((usync_rw_phasefair_t *)l);
 }
 
+/* rw_mcs: the waiting node has swapped itself into the queue: it is the
+ * tail, or someone has linked in behind it (the node is cleared by the
+ * test before each request, see fair_waiter, so no old link is read). */
+static bool rw_mcs_node_pending_(usync_rw_mcs_t *l, usync_rw_mcs_node_t *n)
+{
+	/* relaxed: observation only. */
+	return atomic_load_explicit(&l->tail, memory_order_relaxed) == n ||
+	       atomic_load_explicit(&n->next, memory_order_relaxed) != NULL;
+}
+static bool rw_mcs_pend(void *l, rctx_t *c)
+{
+	return rw_mcs_node_pending_((usync_rw_mcs_t *)l, &c->rw_mcs);
+}
+
+#define NODE_ADAPTER(NAME)                                                     \
+	static int NAME##_create(const rw_api_t *api, void **out,             \
+				 unsigned max)                                 \
+	{                                                                      \
+		(void)api;                                                     \
+		(void)max;                                                     \
+		usync_##NAME##_t *l =                                          \
+			(usync_##NAME##_t *)alloc_lines(sizeof(*l));           \
+		usync_##NAME##_init(l);                                        \
+		*out = l;                                                      \
+		return 0;                                                      \
+	}                                                                      \
+	static void NAME##_destroy_(void *l)                                   \
+	{                                                                      \
+		usync_##NAME##_destroy((usync_##NAME##_t *)l);                 \
+		free(l);                                                       \
+	}                                                                      \
+	static void NAME##_read_lock_(void *l, rctx_t *c)                      \
+	{                                                                      \
+		usync_##NAME##_read_lock((usync_##NAME##_t *)l, &c->NAME);     \
+	}                                                                      \
+	static bool NAME##_read_trylock_(void *l, rctx_t *c)                   \
+	{                                                                      \
+		return usync_##NAME##_read_trylock((usync_##NAME##_t *)l,      \
+						   &c->NAME);                  \
+	}                                                                      \
+	static void NAME##_read_unlock_(void *l, rctx_t *c)                    \
+	{                                                                      \
+		usync_##NAME##_read_unlock((usync_##NAME##_t *)l, &c->NAME);   \
+	}                                                                      \
+	static void NAME##_write_lock_(void *l, rctx_t *c)                     \
+	{                                                                      \
+		usync_##NAME##_write_lock((usync_##NAME##_t *)l, &c->NAME);    \
+	}                                                                      \
+	static bool NAME##_write_trylock_(void *l, rctx_t *c)                  \
+	{                                                                      \
+		return usync_##NAME##_write_trylock((usync_##NAME##_t *)l,     \
+						    &c->NAME);                 \
+	}                                                                      \
+	static void NAME##_write_unlock_(void *l, rctx_t *c)                   \
+	{                                                                      \
+		usync_##NAME##_write_unlock((usync_##NAME##_t *)l, &c->NAME);  \
+	}                                                                      \
+	static int NAME##_policy_(void *l, usync_wait_policy_t p)              \
+	{                                                                      \
+		return usync_##NAME##_set_policy((usync_##NAME##_t *)l, p);    \
+	}
+NODE_ADAPTER(rw_mcs)
+
 static const rw_api_t per_algorithm[] = {
 	PLAIN_ENTRY(rw_counter, rw_counter_wpend, NULL, true),
 	PLAIN_ENTRY(rw_ticket, rw_ticket_wpend, rw_ticket_rpend, true),
 	PLAIN_ENTRY(rw_phasefair, rw_phasefair_wpend, rw_phasefair_rpend, true),
+	/* read_trylock succeeds only on an empty queue (rw_mcs.h). */
+	PLAIN_ENTRY(rw_mcs, rw_mcs_pend, rw_mcs_pend, false),
 };
 #define N_PER (sizeof(per_algorithm) / sizeof(per_algorithm[0]))
 
@@ -317,6 +383,9 @@ static bool generic_wpend(void *l, rctx_t *c)
 		return rw_ticket_writer_pending_(&rw->state.rw_ticket);
 	if (strcmp(name, "rw_phasefair") == 0)
 		return rw_phasefair_writer_pending_(&rw->state.rw_phasefair);
+	if (strcmp(name, "rw_mcs") == 0)
+		return rw_mcs_node_pending_(&rw->state.rw_mcs,
+					    &c->generic.u.rw_mcs);
 	(void)c;
 	return false;
 }
@@ -328,6 +397,9 @@ static bool generic_rpend(void *l, rctx_t *c)
 		return rw_ticket_reader_pending_(&rw->state.rw_ticket);
 	if (strcmp(name, "rw_phasefair") == 0)
 		return rw_phasefair_reader_pending_(&rw->state.rw_phasefair);
+	if (strcmp(name, "rw_mcs") == 0)
+		return rw_mcs_node_pending_(&rw->state.rw_mcs,
+					    &c->generic.u.rw_mcs);
 	(void)c;
 	return false;
 }
@@ -644,10 +716,12 @@ typedef struct fair_state {
 	unsigned rounds;
 	rctx_t *waiter_ctx;
 	USYNC_ALIGNED _Atomic(unsigned) others_entered;
+	_Atomic(unsigned) others_inside;
 	USYNC_ALIGNED _Atomic(unsigned) stop;
 	_Atomic(unsigned) round_requested; /* round r: waiter about to ask */
 	_Atomic(unsigned) round_entered;   /* round r: waiter is in */
-	_Atomic(unsigned) round_observed;  /* round r: main saw it pending */
+	_Atomic(unsigned) round_seen;      /* round r: main has looked */
+	_Atomic(unsigned) round_observed;  /* round r: main is done */
 	unsigned entered_at[64];           /* others_entered on entry */
 	unsigned long first, second;       /* plain data, as in exclusion */
 	_Atomic(unsigned) torn;
@@ -689,12 +763,29 @@ static void *fair_other(void *arg)
 		 * critical section, which the lock orders after ours. */
 		atomic_fetch_add_explicit(&f->others_entered, 1,
 					  memory_order_relaxed);
+		/* relaxed: a scheduling hint for the waiter. */
+		atomic_fetch_add_explicit(&f->others_inside, 1,
+					  memory_order_relaxed);
 		for (int i = 0; i < 32; i++)
 			usync_cpu_relax();
-		/* A write phase that lasts long enough for the main thread to
-		 * see a reader waiting through it. */
-		if (write)
+		/* A section of a few context switches, so that a request
+		 * mostly comes while we are inside; and while the waiting
+		 * thread is asking, stay inside until the main thread has
+		 * looked (bounded): the request then waits behind us and is
+		 * seen, however the threads are scheduled.  acquire: pairs
+		 * with the releases of the two rounds. */
+		sched_yield();
+		sched_yield();
+		for (int i = 0; i < 2000; i++) {
+			if (atomic_load_explicit(&f->round_seen,
+						 memory_order_acquire) >=
+			    atomic_load_explicit(&f->round_requested,
+						 memory_order_acquire))
+				break;
 			sched_yield();
+		}
+		atomic_fetch_sub_explicit(&f->others_inside, 1,
+					  memory_order_relaxed);
 		fair_leave(f, write, c);
 	}
 	free(c);
@@ -706,9 +797,21 @@ static void *fair_waiter(void *arg)
 	fair_state_t *f = (fair_state_t *)arg;
 	bool write = f->writer_waits;
 	for (unsigned r = 1; r <= f->rounds; r++) {
-		/* Let the others build up a stream first. */
+		/* Let the others build up a stream first, and ask while one
+		 * of them is inside (bounded; relaxed: a hint).  A
+		 * phase-fair reader goes straight in between write phases,
+		 * which would leave nothing to observe. */
 		for (int i = 0; i < 4; i++)
 			sched_yield();
+		for (int i = 0; i < 1000 &&
+				!atomic_load_explicit(&f->others_inside,
+						      memory_order_relaxed);
+		     i++)
+			sched_yield();
+		/* White box: a context is the caller's between acquisitions;
+		 * clear it so that a pending check cannot read the last
+		 * round's links. */
+		memset(f->waiter_ctx, 0, sizeof(*f->waiter_ctx));
 		/* release: pairs with the main thread's acquire poll. */
 		atomic_store_explicit(&f->round_requested, r,
 				      memory_order_release);
@@ -770,6 +873,8 @@ static void run_fairness(const rw_api_t *api, bool writer_waits,
 			}
 			sched_yield();
 		}
+		/* release: pairs with the others' acquire poll. */
+		atomic_store_explicit(&f->round_seen, r, memory_order_release);
 		assert_true(eventually_at_least(&f->round_entered, r));
 		if (seen) {
 			unsigned overtaken = f->entered_at[r] - before;
@@ -941,7 +1046,7 @@ static void test_bad_input(void **state)
 	usync_rwlock_destroy(NULL);
 
 	static const char *const expected[] = { "rw_counter", "rw_ticket",
-						"rw_phasefair" };
+						"rw_phasefair", "rw_mcs" };
 	const size_t nexpected = sizeof(expected) / sizeof(expected[0]);
 	const char *const *names = usync_rwlock_algorithms();
 	for (size_t i = 0; i < nexpected; i++)
@@ -963,6 +1068,10 @@ static void test_bad_input(void **state)
 						       (usync_wait_policy_t)4),
 			 EINVAL);
 	assert_int_equal(pf.policy, (uint32_t)USYNC_WAIT_DEFAULT);
+	usync_rw_mcs_t rm = USYNC_RW_MCS_INITIALIZER;
+	assert_int_equal(usync_rw_mcs_set_policy(&rm, (usync_wait_policy_t)5),
+			 EINVAL);
+	assert_int_equal(rm.policy, (uint32_t)USYNC_WAIT_DEFAULT);
 }
 
 int main(void)

@@ -7,6 +7,7 @@
  *   rw_counter    one word, writer preference (usync/rw_counter.h)
  *   rw_ticket     two counters, FIFO across readers and writers (MCS'91)
  *   rw_phasefair  phase-fair: readers wait at most one writer phase
+ *   rw_mcs        MCS'91 fair queue lock: each waiter spins on its own node
  *
  * None offers upgrade (read to write) or downgrade: release and re-acquire.
  * Errors are returned as positive errno values; output parameters are left
@@ -16,6 +17,7 @@
 #define USYNC_RWLOCK_H
 
 #include <usync/rw_counter.h>
+#include <usync/rw_mcs.h>
 #include <usync/rw_phasefair.h>
 #include <usync/rw_ticket.h>
 
@@ -39,6 +41,7 @@ typedef struct usync_rwlock_ctx {
 	alignas(USYNC_CACHELINE) unsigned char opaque[2 * USYNC_CACHELINE];
 #else
 	union {
+		usync_rw_mcs_node_t rw_mcs;
 		USYNC_ALIGNED unsigned char reserved[2 * USYNC_CACHELINE];
 	} u;
 #endif

@@ -19,6 +19,7 @@ union usync_rwlock_state {
 	usync_rw_counter_t rw_counter;
 	usync_rw_ticket_t rw_ticket;
 	usync_rw_phasefair_t rw_phasefair;
+	usync_rw_mcs_t rw_mcs;
 };
 
 struct usync_rwlock_ops {
@@ -51,7 +52,8 @@ struct usync_rwlock {
 
 /* The registry, in the order usync_rwlock_algorithms() lists the names:
  * X(name) for each algorithm, whose ops are usync_rwlock_ops_<name>. */
-#define USYNC_RWLOCK_REGISTRY(X) X(rw_counter) X(rw_ticket) X(rw_phasefair)
+#define USYNC_RWLOCK_REGISTRY(X) X(rw_counter) X(rw_ticket) X(rw_phasefair) \
+	X(rw_mcs)
 
 #define USYNC_RWLOCK_OPS_DECLARE(name) \
 	extern USYNC_HIDDEN const struct usync_rwlock_ops \
