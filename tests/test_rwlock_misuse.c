@@ -211,6 +211,34 @@ static void generic_destroy_read_held(void)
 	usync_rwlock_destroy(l);
 }
 
+static void bravo_write_unlock_by_reader(void)
+{
+	usync_bravo_t l;
+	usync_bravo_ctx_t c;
+	if (usync_bravo_init(&l, USYNC_BRAVO_RW_PHASEFAIR) != 0)
+		return;
+	usync_bravo_read_lock(&l, &c);
+	usync_bravo_write_unlock(&l, &c);
+}
+static void bravo_read_unlock_by_writer(void)
+{
+	usync_bravo_t l;
+	usync_bravo_ctx_t c;
+	if (usync_bravo_init(&l, USYNC_BRAVO_RW_TICKET) != 0)
+		return;
+	usync_bravo_write_lock(&l, &c);
+	usync_bravo_read_unlock(&l, &c);
+}
+static void bravo_destroy_fast_reader_inside(void)
+{
+	usync_bravo_t l;
+	usync_bravo_ctx_t c;
+	if (usync_bravo_init(&l, USYNC_BRAVO_RW_COUNTER) != 0)
+		return;
+	usync_bravo_read_lock(&l, &c); /* by the table: the inner is free */
+	usync_bravo_destroy(&l);
+}
+
 static void test_rwlock_misuse_aborts(void **state)
 {
 	(void)state;
@@ -218,6 +246,9 @@ static void test_rwlock_misuse_aborts(void **state)
 	rw_ticket_misuse();
 	rw_phasefair_misuse();
 	rw_mcs_misuse();
+	expect_death(bravo_write_unlock_by_reader, not_writing);
+	expect_death(bravo_read_unlock_by_writer, not_reading);
+	expect_death(bravo_destroy_fast_reader_inside, held);
 	for (const char *const *n = usync_rwlock_algorithms(); *n; n++) {
 		generic_name = *n;
 		expect_death(generic_read_unlock_free, not_reading);

@@ -8,6 +8,9 @@
  *   rw_ticket     two counters, FIFO across readers and writers (MCS'91)
  *   rw_phasefair  phase-fair: readers wait at most one writer phase
  *   rw_mcs        MCS'91 fair queue lock: each waiter spins on its own node
+ *   bravo:<inner> BRAVO reader bias around one of the four, e.g.
+ *                 "bravo:rw_phasefair": readers write only a slot of a
+ *                 global table while no writer comes (usync/bravo.h)
  *
  * None offers upgrade (read to write) or downgrade: release and re-acquire.
  * Errors are returned as positive errno values; output parameters are left
@@ -16,6 +19,7 @@
 #ifndef USYNC_RWLOCK_H
 #define USYNC_RWLOCK_H
 
+#include <usync/bravo.h>
 #include <usync/rw_counter.h>
 #include <usync/rw_mcs.h>
 #include <usync/rw_phasefair.h>
@@ -42,6 +46,7 @@ typedef struct usync_rwlock_ctx {
 #else
 	union {
 		usync_rw_mcs_node_t rw_mcs;
+		usync_bravo_ctx_t bravo;
 		USYNC_ALIGNED unsigned char reserved[2 * USYNC_CACHELINE];
 	} u;
 #endif

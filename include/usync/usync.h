@@ -8,7 +8,7 @@
  *   barriers  counter_barrier.h tree_barrier.h mcs_barrier.h
  *             tournament_barrier.h dissemination_barrier.h
  *   shared    rw_counter.h rw_ticket.h
- *             rw_phasefair.h rw_mcs.h; the generic shared-lock API is in rwlock.h
+ *             rw_phasefair.h rw_mcs.h bravo.h; the generic shared-lock API is in rwlock.h
  *
  * Generic APIs: pick an algorithm by name at run time (configuration files,
  * benchmarks, tests).  One indirect call per operation.

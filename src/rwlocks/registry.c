@@ -9,6 +9,7 @@
 #include <string.h>
 
 #define OPS_ENTRY(name) { #name, &usync_rwlock_ops_##name, 0 },
+#define BRAVO_ENTRY(name, inner) { "bravo:" #name, &usync_rwlock_ops_bravo, inner },
 
 static const struct entry {
 	const char *name;
@@ -16,6 +17,7 @@ static const struct entry {
 	unsigned inner;
 } registry[] = {
 	USYNC_RWLOCK_REGISTRY(OPS_ENTRY)
+	USYNC_RWLOCK_BRAVO_REGISTRY(BRAVO_ENTRY)
 };
 
 #define NALGORITHMS (sizeof(registry) / sizeof(registry[0]))
@@ -24,8 +26,11 @@ const char *const *usync_rwlock_algorithms(void)
 {
 	static const char *const list[NALGORITHMS + 1] = {
 #define NAME_ENTRY(name) #name,
+#define BRAVO_NAME_ENTRY(name, inner) "bravo:" #name,
 		USYNC_RWLOCK_REGISTRY(NAME_ENTRY)
+		USYNC_RWLOCK_BRAVO_REGISTRY(BRAVO_NAME_ENTRY)
 #undef NAME_ENTRY
+#undef BRAVO_NAME_ENTRY
 		NULL,
 	};
 	return list;

@@ -15,11 +15,15 @@
 
 #define USYNC_HIDDEN __attribute__((visibility("hidden")))
 
+/* CLOCK_MONOTONIC in nanoseconds (src/atomics/spin.c). */
+USYNC_HIDDEN uint64_t usync_clock_ns(void);
+
 union usync_rwlock_state {
 	usync_rw_counter_t rw_counter;
 	usync_rw_ticket_t rw_ticket;
 	usync_rw_phasefair_t rw_phasefair;
 	usync_rw_mcs_t rw_mcs;
+	usync_bravo_t bravo;
 };
 
 struct usync_rwlock_ops {
@@ -59,6 +63,15 @@ struct usync_rwlock {
 	extern USYNC_HIDDEN const struct usync_rwlock_ops \
 		usync_rwlock_ops_##name;
 USYNC_RWLOCK_REGISTRY(USYNC_RWLOCK_OPS_DECLARE)
+USYNC_RWLOCK_OPS_DECLARE(bravo)
+
+/* BRAVO around each of them, listed after them as "bravo:<inner>":
+ * X(inner name, usync_bravo_inner_t). */
+#define USYNC_RWLOCK_BRAVO_REGISTRY(X)                                        \
+	X(rw_counter, USYNC_BRAVO_RW_COUNTER)                                 \
+	X(rw_ticket, USYNC_BRAVO_RW_TICKET)                                   \
+	X(rw_phasefair, USYNC_BRAVO_RW_PHASEFAIR)                             \
+	X(rw_mcs, USYNC_BRAVO_RW_MCS)
 
 /*
  * Parking on a word every bit of which the algorithm uses (so that there is
