@@ -385,6 +385,13 @@ def cs_name(cs):
     return cs if cs and cs != "-" else ("empty" if cs == "" else "-")
 
 
+def read_pct(cs):
+    """The read percentage of a shared-lock read-mostly point ("reads99" -> 99), else None."""
+    if cs and cs.startswith("reads") and cs[5:].isdigit():
+        return int(cs[5:])
+    return None
+
+
 def build_variants(rows):
     by_wl = {}
     for r in rows:
@@ -392,8 +399,10 @@ def build_variants(rows):
     out = {}
     for wl, rs in by_wl.items():
         placements = sorted({r.placement for r in rs})
+        # Shared-lock read fractions after the rest, 100 % first.
         keys = sorted({(r.cs, r.delay, r.placement) for r in rs},
-                      key=lambda k: (k[0] not in ("", "empty", "none", "-"), k[0], k[1], k[2]))
+                      key=lambda k: (k[0] not in ("", "empty", "none", "-"),
+                                     -(read_pct(k[0]) or 1000), k[0], k[1], k[2]))
         css = {k[0] for k in keys}
         delays = {k[1] for k in keys}
         vs = []
@@ -402,6 +411,8 @@ def build_variants(rows):
             parts = []
             if wl == "barrier":
                 parts.append("work between episodes: %s" % cs_name(cs))
+            elif wl == "readmostly" and read_pct(cs) is not None:
+                parts.append("shared locks, %d%% reads" % read_pct(cs))
             elif wl in ("lock", "readmostly") or len(css) > 1:
                 parts.append("critical section: %s" % cs_name(cs))
             if wl in ("lock", "readmostly") or len(delays) > 1 or delay:
