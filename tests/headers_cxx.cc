@@ -19,6 +19,20 @@ int main()
 	usync_lock_acquire(lock, &ctx);
 	usync_lock_release(lock, &ctx);
 	usync_lock_destroy(lock);
+
+	usync_rwlock_t *rw = nullptr;
+	usync_rwlock_ctx_t rctx;
+	if (usync_rwlock_create(&rw, "bravo:rw_mcs", 2) != 0)
+		return 1;
+	usync_rwlock_read_acquire(rw, &rctx);
+	usync_rwlock_read_release(rw, &rctx);
+	usync_rwlock_destroy(rw);
+	usync_bravo_t bravo;
+	usync_bravo_ctx_t bctx;
+	if (usync_bravo_init(&bravo, USYNC_BRAVO_RW_PHASEFAIR) != 0)
+		return 1;
+	usync_bravo_read_lock(&bravo, &bctx);
+	usync_bravo_read_unlock(&bravo, &bctx);
 	std::printf("usync %s: headers compile as C++\n", USYNC_VERSION);
 	return again ? 1 : 0;
 }

@@ -101,16 +101,26 @@ typedef struct usync_bravo {
 	 * written by a writer holding the inner lock, read by readers
 	 * holding it for reading, so the inner lock orders it. */
 	uint64_t inhibit_until;
+#ifdef __cplusplus
+	/* C++'s atomics are not trivially constructible, so a union of them
+	 * has no default constructor: C++ sees the same bytes, opaque (only
+	 * src/rwlocks/bravo.c touches the inner lock). */
+	alignas(USYNC_CACHELINE) unsigned char inner[4 * USYNC_CACHELINE];
+#else
 	USYNC_ALIGNED union {
 		usync_rw_counter_t rw_counter;
 		usync_rw_ticket_t rw_ticket;
 		usync_rw_phasefair_t rw_phasefair;
 		usync_rw_mcs_t rw_mcs;
 	} inner;
+#endif
 } usync_bravo_t;
 
 USYNC_STATIC_ASSERT(offsetof(usync_bravo_t, inner) == USYNC_CACHELINE,
 		    "bravo: rbias's line is read-mostly; the inner lock's own");
+USYNC_STATIC_ASSERT(sizeof(usync_bravo_t) == 5 * USYNC_CACHELINE,
+		    "bravo: C and C++ must agree on the layout (the largest "
+		    "inner lock, rw_phasefair, is 4 lines)");
 
 USYNC_API void usync_bravo_read_lock_slow(usync_bravo_t *lock,
 					  usync_bravo_ctx_t *ctx);
