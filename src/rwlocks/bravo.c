@@ -237,6 +237,11 @@ static bool revoke(usync_bravo_t *b, bool wait)
 	/* seq_cst: the store-buffering pair with the fast reader's seq_cst
 	 * slot CAS and re-read of rbias (usync_bravo_read_fast). */
 	atomic_store_explicit(&b->rbias, 0, memory_order_seq_cst);
+	/* seq_cst: the store-to-load order of the pattern made explicit
+	 * (the seq_cst accesses alone suffice in C11; see
+	 * docs/memory-ordering.md 9.4).  The reader's side is a locked RMW
+	 * followed by a load; a revocation is rare, so the fence is cheap. */
+	atomic_thread_fence(memory_order_seq_cst);
 	usync_spin_t spin;
 	usync_spin_init(&spin, (usync_wait_policy_t)*inner_policy(b));
 	for (unsigned i = 0; i < USYNC_BRAVO_TABLE_SIZE; i++) {

@@ -108,6 +108,10 @@ static bool writer_at_head(usync_rw_mcs_t *lock, usync_rw_mcs_node_t *w)
 	 * decrements reader_count and then swaps next_writer: either we see
 	 * the count at 0, or the last reader's swap sees us. */
 	atomic_store_explicit(&lock->next_writer, w, memory_order_seq_cst);
+	/* seq_cst: pairs with the fence in read_unlock.  The seq_cst
+	 * accesses alone order the pair in C11; the fences make the
+	 * store-to-load order explicit (see docs/memory-ordering.md 9.4). */
+	atomic_thread_fence(memory_order_seq_cst);
 	/* seq_cst: as above; reads the last reader's seq_cst (hence
 	 * release) decrement, so every reader's section happens-before. */
 	return atomic_load_explicit(&lock->reader_count,
@@ -258,6 +262,9 @@ void usync_rw_mcs_read_unlock(usync_rw_mcs_t *lock, usync_rw_mcs_node_t *node)
 	 * the store-buffering pair with writer_at_head. */
 	if (atomic_fetch_sub_explicit(&lock->reader_count, 1,
 				      memory_order_seq_cst) == 1) {
+		/* seq_cst: pairs with the fence in writer_at_head; only the
+		 * last reader pays it. */
+		atomic_thread_fence(memory_order_seq_cst);
 		/* seq_cst: see writer_at_head. */
 		usync_rw_mcs_node_t *w = atomic_exchange_explicit(
 			&lock->next_writer, (usync_rw_mcs_node_t *)NULL,
