@@ -23,10 +23,17 @@
  *               at most once per reader thread before it (the acquisitions
  *               already ahead of it), however long it waits; and a reader
  *               facing writers waits for at most one write per writer
- *               thread.  A bound on entries, not a time.
+ *               thread.  A bound on entries, not a time.  BRAVO promises
+ *               no such bound (usync/bravo.h) and is not tested for it.
  *   trylock     fails, without waiting, while the lock is held against
- *               it; succeeds when free; a read_trylock beside a reader.
+ *               it; succeeds when free; a read_trylock beside a reader
+ *               (where the lock promises it).
+ *   bravo       revocation while readers are inside (the writer waits for
+ *               them); the fallback to the inner lock while the bias is
+ *               off, its return after the inhibition, and a taken slot;
+ *               32 locks of every inner kind sharing the one table.
  *   bad input   every error return; destroy(NULL); the names list.
+ * The misuse checks' death tests are in test_rwlock_misuse.c.
  *
  * Assertions are made by the main thread only (CMocka is not thread safe):
  * workers count what they see and the main thread checks the counts.
