@@ -25,6 +25,8 @@ union lock_ctx {
 	usync_clh_ctx_t clh;
 	unsigned slot;
 	usync_lock_ctx_t generic;
+	usync_rw_mcs_node_t rw_mcs;
+	usync_bravo_ctx_t bravo;
 	struct ck_spinlock_mcs ck_mcs;
 	struct ck_spinlock_anderson_thread *ck_anderson;
 	struct ck_spinlock_clh *ck_clh;
@@ -47,6 +49,9 @@ struct lock_job {
 	 * same value while consistent. */
 	USYNC_ALIGNED uint64_t rm_words[4 * USYNC_CACHELINE / 8];
 	USYNC_ALIGNED _Atomic(unsigned) rm_torn; /* a reader saw a mix */
+	/* Read-mostly with a shared lock: percentage of operations that
+	 * read (workloads/rwlock_loops.h); 0 for the exclusive locks. */
+	unsigned read_pct;
 };
 
 typedef void (*lock_loop_fn)(struct trial *t, struct worker *w,
@@ -87,6 +92,11 @@ extern const struct lock_series usync_lock_table[];
 extern const unsigned usync_lock_table_len;
 extern const struct lock_series peer_lock_table[];
 extern const unsigned peer_lock_table_len;
+/* Shared locks: only .read is set (the read-fraction mix). */
+extern const struct lock_series usync_rwlock_table[];
+extern const unsigned usync_rwlock_table_len;
+extern const struct lock_series peer_rwlock_table[];
+extern const unsigned peer_rwlock_table_len;
 extern const struct barrier_series usync_barrier_table[];
 extern const unsigned usync_barrier_table_len;
 extern const struct barrier_series peer_barrier_table[];

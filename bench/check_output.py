@@ -20,7 +20,8 @@ HEADER = ("workload,series,impl,algorithm,policy,threads,oversubscribed,"
           "ops_per_s,fair_min,fair_max,fair_cv,check").split(",")
 WORKLOADS = {"lock", "uncontended", "barrier", "readmostly", "handoff"}
 IMPLS = {"usync", "ck", "pthread", "urcu", "hw"}
-CS = {"lock": {"empty", "shared", "work100"}, "readmostly": {"shared"},
+CS = {"lock": {"empty", "shared", "work100"},
+      "readmostly": {"shared", "reads100", "reads99", "reads90", "reads50"},
       "barrier": {"none", "skewed"}, "handoff": {"-"}, "uncontended": {"-"}}
 
 

@@ -28,6 +28,9 @@ static struct pool {
 	pthread_cond_t go, done;
 	uint64_t generation;  /* bumped per trial, under mu */
 	struct trial *trial;  /* NULL with a new generation: exit */
+	/* The trial's thread count, copied under mu: a worker outside the
+	 * trial must not read *trial, which may be gone (see worker_main). */
+	unsigned nthreads;
 	unsigned finished;    /* workers done with this generation */
 	/* Workers that finished their setup for this trial. */
 	USYNC_ALIGNED _Atomic(unsigned) ready;
@@ -132,7 +135,10 @@ static void *worker_main(void *arg)
 		struct trial *t = pool.trial;
 		if (t == NULL)
 			break;
-		if (id >= t->nthreads)
+		/* Not in this trial.  The trial need not wait for us, so by
+		 * the time we wake it may have ended and its struct (on the
+		 * controller's stack) be gone: use the copy. */
+		if (id >= pool.nthreads)
 			continue;
 		pthread_mutex_unlock(&pool.mu);
 		w->index = id;
@@ -198,6 +204,7 @@ void harness_run(struct trial *t)
 	t->workers = pool.workers;
 	pthread_mutex_lock(&pool.mu);
 	pool.trial = t;
+	pool.nthreads = t->nthreads;
 	pool.finished = 0;
 	pool.generation++;
 	pthread_cond_broadcast(&pool.go);

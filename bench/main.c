@@ -190,6 +190,10 @@ static void add_point(struct point *p, const int *order, int ncpu)
 	else if (p->workload == W_BARRIER)
 		snprintf(p->name, sizeof p->name, "%s/%s/work:%s/threads:%s",
 			 workload_name(p->workload), p->series, p->cs, thr);
+	else if (p->read_pct)
+		snprintf(p->name, sizeof p->name, "%s/%s/reads:%u/threads:%s",
+			 workload_name(p->workload), p->series, p->read_pct,
+			 thr);
 	else
 		snprintf(p->name, sizeof p->name, "%s/%s/threads:%s",
 			 workload_name(p->workload), p->series, thr);
@@ -275,6 +279,29 @@ static void build_lock_series(void)
 		}
 	for (unsigned i = 0; i < peer_lock_table_len; i++)
 		lock_series[nlock_series++] = peer_lock_table[i];
+}
+
+/* The shared-lock series (read-mostly workload only), likewise. */
+static struct lock_series *rw_series;
+static unsigned nrw_series;
+
+static void build_rwlock_series(void)
+{
+	const int def = USYNC_WAIT_DEFAULT;
+	rw_series = calloc(usync_rwlock_table_len * 3 + peer_rwlock_table_len,
+			   sizeof *rw_series);
+	for (int k = 0; k < npol; k++)
+		for (unsigned i = 0; i < usync_rwlock_table_len; i++) {
+			struct lock_series s = usync_rwlock_table[i];
+			s.policy = pols[k];
+			if (pols[k] != def)
+				snprintf(s.name, sizeof s.name, "%s@%s",
+					 usync_rwlock_table[i].name,
+					 policy_name(pols[k]));
+			rw_series[nrw_series++] = s;
+		}
+	for (unsigned i = 0; i < peer_rwlock_table_len; i++)
+		rw_series[nrw_series++] = peer_rwlock_table[i];
 }
 
 static struct barrier_series *barrier_series;
@@ -459,6 +486,42 @@ static void build_points(const int *order, int ncpu, const unsigned *steps,
 				p->secondary = q;
 				add_point(p, order, ncpu);
 			}
+	/* Shared locks and RCU at four read fractions (cs "reads<pct>"). */
+	static const struct {
+		unsigned pct;
+		const char *cs;
+	} fractions[] = { { 100, "reads100" }, { 99, "reads99" },
+			  { 90, "reads90" }, { 50, "reads50" } };
+	if (workload_on("readmostly"))
+		for (unsigned f = 0; f < 4; f++)
+			for (unsigned k = 0; k < nsteps; k++)
+				for (unsigned i = 0; i <= nrw_series; i++) {
+					if (SECONDARY_SKIP(i < nrw_series
+								   ? rw_series[i].policy
+								   : -1,
+							   steps[k]))
+						continue;
+					struct point *p = new_point();
+					p->workload = W_READMOSTLY;
+					if (i < nrw_series) {
+						set_from_lock(p, &rw_series[i]);
+					} else {
+						snprintf(p->series,
+							 sizeof p->series,
+							 "urcu:rcu");
+						p->impl = "urcu";
+						p->algorithm = "rcu";
+						p->policy = "-";
+					}
+					p->nthreads = steps[k];
+					p->oversubscribed =
+						steps[k] > (unsigned)ncpu;
+					p->placement = placement;
+					p->cs = fractions[f].cs;
+					p->read_pct = fractions[f].pct;
+					p->secondary = q;
+					add_point(p, order, ncpu);
+				}
 #undef SECONDARY_SKIP
 	if (workload_on("handoff"))
 		add_handoff_points();
@@ -820,6 +883,7 @@ int main(int argc, char **argv)
 
 	parse_policies();
 	build_lock_series();
+	build_rwlock_series();
 	build_barrier_series();
 	build_points(order, ncpu, steps, nsteps);
 

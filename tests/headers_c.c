@@ -13,6 +13,10 @@ static usync_ticket_t ticket = USYNC_TICKET_INITIALIZER;
 static usync_mcs_t mcs = USYNC_MCS_INITIALIZER;
 static usync_mcs_tp_t mcs_tp = USYNC_MCS_TP_INITIALIZER;
 static usync_cond_t cond = USYNC_COND_INITIALIZER;
+static usync_rw_counter_t rw_counter = USYNC_RW_COUNTER_INITIALIZER;
+static usync_rw_ticket_t rw_ticket = USYNC_RW_TICKET_INITIALIZER;
+static usync_rw_phasefair_t rw_phasefair = USYNC_RW_PHASEFAIR_INITIALIZER;
+static usync_rw_mcs_t rw_mcs = USYNC_RW_MCS_INITIALIZER;
 
 int main(void)
 {
@@ -32,6 +36,15 @@ int main(void)
 	usync_mcs_tp_unlock(&mcs_tp, &tp_node);
 	usync_cond_signal(&cond);
 	usync_cond_broadcast(&cond);
+	usync_rw_mcs_node_t rw_node;
+	usync_rw_counter_read_lock(&rw_counter);
+	usync_rw_counter_read_unlock(&rw_counter);
+	usync_rw_ticket_write_lock(&rw_ticket);
+	usync_rw_ticket_write_unlock(&rw_ticket);
+	usync_rw_phasefair_read_lock(&rw_phasefair);
+	usync_rw_phasefair_read_unlock(&rw_phasefair);
+	usync_rw_mcs_write_lock(&rw_mcs, &rw_node);
+	usync_rw_mcs_write_unlock(&rw_mcs, &rw_node);
 	printf("usync %s: headers compile as C11\n", USYNC_VERSION);
 	return 0;
 }

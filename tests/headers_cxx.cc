@@ -117,6 +117,21 @@ int main()
 	usync_lock_acquire(lock, &ctx);
 	usync_lock_release(lock, &ctx);
 	usync_lock_destroy(lock);
+
+	usync_rwlock_t *rw = nullptr;
+	usync_rwlock_ctx_t rctx;
+	if (usync_rwlock_create(&rw, "bravo:rw_mcs", 2) != 0)
+		return 1;
+	usync_rwlock_read_acquire(rw, &rctx);
+	usync_rwlock_read_release(rw, &rctx);
+	usync_rwlock_destroy(rw);
+	usync_bravo_t bravo;
+	usync_bravo_ctx_t bctx;
+	if (usync_bravo_init(&bravo, USYNC_BRAVO_RW_PHASEFAIR) != 0)
+		return 1;
+	usync_bravo_read_lock(&bravo, &bctx);
+	usync_bravo_read_unlock(&bravo, &bctx);
+	usync_bravo_destroy(&bravo);
 	std::printf("usync %s: headers compile as C++ (%ld), %zu layouts agree "
 		    "with C: %s\n",
 		    USYNC_VERSION, (long)__cplusplus, i, bad ? "NO" : "yes");

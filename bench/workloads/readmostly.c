@@ -16,6 +16,12 @@
  * as the lock loops; unlike mb it puts no fence in the read side.
  *
  * Metric: wall time / reads, and reads per second.
+ *
+ * Shared locks (rwlock_adapters.c) and RCU also run at a fixed read
+ * fraction (point read_pct: 100, 99, 90, 50; cs "reads<pct>"): each
+ * operation reads two shared lines with probability read_pct / 100, else
+ * writes them (RCU: copy, publish, call_rcu).  Metric: wall time per
+ * operation, reads and writes alike.
  */
 #include "workloads.h"
 
@@ -64,6 +70,7 @@ struct rcu_data {
 
 struct rcu_job {
 	struct rcu_data *current; /* rcu_dereference / rcu_assign_pointer */
+	unsigned read_pct;        /* 0: a write after every 1024th read */
 	pthread_mutex_t writer;
 	USYNC_ALIGNED _Atomic(unsigned) torn;
 };
@@ -92,6 +99,28 @@ static void rcu_body(struct trial *t, struct worker *w)
 	struct rcu_job *j = t->job;
 	uint64_t n = 0;
 	bool torn = false;
+	if (j->read_pct) {
+		while (trial_poll(t, w, n)) {
+			if (j->read_pct >= 100 ||
+			    bench_rand(w) % 100 < j->read_pct) {
+				urcu_memb_read_lock();
+				const struct rcu_data *d =
+					rcu_dereference(j->current);
+				torn |= d->words[0] !=
+					d->words[USYNC_CACHELINE / 8];
+				urcu_memb_read_unlock();
+			} else {
+				rcu_write(j);
+			}
+			n++;
+		}
+		if (torn)
+			/* relaxed: read after the trial's join. */
+			atomic_store_explicit(&j->torn, 1,
+					      memory_order_relaxed);
+		w->ops_total = n;
+		return;
+	}
 	while (trial_poll(t, w, n)) {
 		urcu_memb_read_lock();
 		const struct rcu_data *d = rcu_dereference(j->current);
@@ -129,6 +158,7 @@ static void run_rcu(const struct point *p, const struct run_config *c,
 	}
 	pthread_mutex_init(&j->writer, NULL);
 	atomic_init(&j->torn, 0);
+	j->read_pct = p->read_pct;
 	struct trial t = {
 		.nthreads = p->nthreads, .cpus = p->cpus, .body = rcu_body,
 		.teardown = rcu_teardown, .job = j,
@@ -157,6 +187,7 @@ void run_readmostly_trial(const struct point *p, const struct run_config *c,
 		return;
 	}
 	j->series = p->lock;
+	j->read_pct = p->read_pct;
 	atomic_init(&j->rm_torn, 0);
 	if (p->lock->create(&j->lock, p->nthreads, p->lock->policy) != 0) {
 		free(j);

@@ -28,6 +28,8 @@ struct point {
 	enum cs_kind cs_kind;
 	bool skewed;           /* barrier: random 0..2 us work per episode */
 	unsigned delay_ns;     /* CSV delay_ns column */
+	unsigned read_pct;     /* readmostly, shared locks and RCU: % reads;
+				* 0 = the exclusive locks' 1-in-1024 writes */
 	char name[256];        /* Google Benchmark name */
 	unsigned reps;         /* repetitions of this point */
 	bool secondary;        /* quick mode's trimmed points (config2) */

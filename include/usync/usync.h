@@ -8,6 +8,8 @@
  *   waiting   cond.h (condition variable, for every lock; included below)
  *   barriers  counter_barrier.h tree_barrier.h mcs_barrier.h
  *             tournament_barrier.h dissemination_barrier.h
+ *   shared    rw_counter.h rw_ticket.h
+ *             rw_phasefair.h rw_mcs.h bravo.h; the generic shared-lock API is in rwlock.h
  *
  * Generic APIs: pick an algorithm by name at run time (configuration files,
  * benchmarks, tests).  One indirect call per operation.
@@ -32,6 +34,8 @@
 #include <usync/mcs_barrier.h>
 #include <usync/tournament_barrier.h>
 #include <usync/tree_barrier.h>
+
+#include <usync/rwlock.h>
 
 #ifdef __cplusplus
 extern "C" {

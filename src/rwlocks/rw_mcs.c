@@ -1,0 +1,448 @@
+/*
+ * src/rwlocks/rw_mcs.c - MCS'91 fair reader-writer queue lock: every path,
+ * and the generic adapter.  Algorithm, the version implemented (MCS'91, not
+ * Krieger et al.'s, and why), fairness (FIFO by the tail swap), context and
+ * ordering contract: see include/usync/rw_mcs.h.
+ *
+ * Node state word: BLOCKED | SUCC_READER | SUCC_WRITER, plus USYNC_PARKED
+ * while the owner may sleep on it.  Transitions (owner O, predecessor P,
+ * successor S):
+ *   prepare (O)               -> BLOCKED
+ *   S, a reader, P waiting    BLOCKED -> BLOCKED|SUCC_READER   (CAS)
+ *   S, a writer               x -> x|SUCC_WRITER              (fetch_or)
+ *   admission (P, last reader, or O itself on an empty queue)
+ *                             x -> x & ~(BLOCKED|PARKED)      (fetch_and)
+ * Every change is an RMW, so none erases another.
+ */
+#include "rwlock_internal.h"
+
+static void prepare(usync_rw_mcs_node_t *node, uint32_t kind)
+{
+	node->kind = kind;
+	/* relaxed: the node is private until the swap (or CAS) on the
+	 * tail, whose release publishes these stores to the neighbours. */
+	atomic_store_explicit(&node->next, (usync_rw_mcs_node_t *)NULL,
+			      memory_order_relaxed);
+	atomic_store_explicit(&node->state, USYNC_RW_MCS_BLOCKED,
+			      memory_order_relaxed);
+}
+
+/* Wait until someone admits us (clears BLOCKED), parking on our own
+ * state word. */
+static void wait_admitted(usync_rw_mcs_t *lock, usync_rw_mcs_node_t *node)
+{
+	usync_spin_t spin;
+	usync_spin_init(&spin, (usync_wait_policy_t)lock->policy);
+	for (;;) {
+		/* acquire: pairs with the release fetch_and in admit() of
+		 * whoever admits us (write_unlock of the writer before us,
+		 * the reader before us in a run, the last reader out). */
+		uint32_t v = atomic_load_explicit(&node->state,
+						  memory_order_acquire);
+		if (!(v & USYNC_RW_MCS_BLOCKED))
+			return;
+		if (USYNC_UNLIKELY(usync_spin_should_park(&spin)))
+			usync_park(&node->state, v & ~USYNC_PARKED);
+		else
+			usync_spin_pause(&spin);
+	}
+}
+
+/* Admit a waiting node: clear BLOCKED and the park mark; wake it if it
+ * slept.  Our last access to the node. */
+static void admit(usync_rw_mcs_node_t *node)
+{
+	/* release: pairs with the acquire load in wait_admitted(); publishes
+	 * our critical section (a writer) or our count increment (a reader
+	 * admitting the next reader). */
+	uint32_t old = atomic_fetch_and_explicit(
+		&node->state, ~(USYNC_RW_MCS_BLOCKED | USYNC_PARKED),
+		memory_order_release);
+	usync_wake_after_rmw(&node->state, old, 1);
+}
+
+/* Wait for a successor that has swapped itself into the tail to link into
+ * our `next` (a few instructions on its side).  No word to park on: under
+ * the park policy this wait yields. */
+static usync_rw_mcs_node_t *wait_next(usync_rw_mcs_t *lock,
+				      usync_rw_mcs_node_t *node)
+{
+	usync_spin_t spin;
+	usync_rw_mcs_node_t *next;
+	usync_spin_init(&spin, (usync_wait_policy_t)lock->policy);
+	/* acquire: pairs with the successor's release store of our next in
+	 * join() / write_lock, so its kind and its marks on our state are
+	 * visible. */
+	while ((next = atomic_load_explicit(&node->next,
+					    memory_order_acquire)) == NULL)
+		usync_spin_pause(&spin);
+	return next;
+}
+
+/* A reader that is in: if a waiting reader marked us as its predecessor
+ * before we were admitted, admit it (MCS'91: the run of readers goes in
+ * together). */
+static void admit_reader_successor(usync_rw_mcs_t *lock,
+				   usync_rw_mcs_node_t *node)
+{
+	/* relaxed: the successor's mark is an RMW on our state; if it came
+	 * before the RMW that cleared our BLOCKED, coherence makes this
+	 * later load see it; if after, its CAS failed and it went in on its
+	 * own. */
+	if (!(atomic_load_explicit(&node->state, memory_order_relaxed) &
+	      USYNC_RW_MCS_SUCC_READER))
+		return;
+	usync_rw_mcs_node_t *next = wait_next(lock, node);
+	/* seq_cst: see the header (reader_count's operations are all
+	 * seq_cst); ordered before admit()'s release. */
+	atomic_fetch_add_explicit(&lock->reader_count, 1, memory_order_seq_cst);
+	admit(next);
+}
+
+/* An empty-queue writer (or the one a bailing trylock hands the head to):
+ * publish it as the writer the last reader must admit, and admit it at
+ * once if no reader is inside.  true if it was admitted here. */
+static bool writer_at_head(usync_rw_mcs_t *lock, usync_rw_mcs_node_t *w)
+{
+	/* seq_cst: the store-buffering pair with read_unlock, which
+	 * decrements reader_count and then swaps next_writer: either we see
+	 * the count at 0, or the last reader's swap sees us. */
+	atomic_store_explicit(&lock->next_writer, w, memory_order_seq_cst);
+	/* seq_cst: pairs with the fence in read_unlock.  The seq_cst
+	 * accesses alone order the pair in C11; the fences make the
+	 * store-to-load order explicit (see docs/memory-ordering.md 9.4). */
+	atomic_thread_fence(memory_order_seq_cst);
+	/* seq_cst: as above; reads the last reader's seq_cst (hence
+	 * release) decrement, so every reader's section happens-before. */
+	return atomic_load_explicit(&lock->reader_count,
+				    memory_order_seq_cst) == 0 &&
+	       atomic_exchange_explicit(&lock->next_writer,
+					(usync_rw_mcs_node_t *)NULL,
+					memory_order_seq_cst) == w;
+}
+
+/* A reader enqueued behind pred: go in beside it, or wait to be admitted. */
+static void join(usync_rw_mcs_t *lock, usync_rw_mcs_node_t *node,
+		 usync_rw_mcs_node_t *pred)
+{
+	if (pred->kind == USYNC_RW_MCS_WRITER) {
+		/* release: pairs with the acquire load of next in the
+		 * writer's write_unlock (wait_next). */
+		atomic_store_explicit(&pred->next, node, memory_order_release);
+		wait_admitted(lock, node);
+		return;
+	}
+	/* acquire: if pred is already in, this reads the release RMW that
+	 * admitted it (or its own release clear), so the last writer's
+	 * section happens-before ours. */
+	uint32_t v = atomic_load_explicit(&pred->state, memory_order_acquire);
+	while (v & USYNC_RW_MCS_BLOCKED) {
+		/* acquire on failure: as the load above (C11 wants the
+		 * success order at least as strong; on success pred, once
+		 * admitted, admits us with a release RMW that we acquire). */
+		if (usync_compare_and_swap(&pred->state, &v,
+					   v | USYNC_RW_MCS_SUCC_READER,
+					   memory_order_acquire,
+					   memory_order_acquire)) {
+			/* release: pairs with pred's wait_next (in
+			 * admit_reader_successor or read_unlock). */
+			atomic_store_explicit(&pred->next, node,
+					      memory_order_release);
+			wait_admitted(lock, node);
+			return;
+		}
+	}
+	/* pred is in: count ourselves before linking, so that pred's
+	 * read_unlock (which waits for our link) cannot take the count to 0
+	 * and admit a writer while we enter.  seq_cst: see above. */
+	atomic_fetch_add_explicit(&lock->reader_count, 1, memory_order_seq_cst);
+	/* release: pairs with pred's acquire load of next in read_unlock. */
+	atomic_store_explicit(&pred->next, node, memory_order_release);
+	/* release: a reader arriving behind us reads this with acquire and
+	 * goes in beside us (the go path above). */
+	atomic_fetch_and_explicit(&node->state, ~USYNC_RW_MCS_BLOCKED,
+				  memory_order_release);
+}
+
+/* A reader that found the queue empty: count itself and go in. */
+static void reader_at_head(usync_rw_mcs_t *lock, usync_rw_mcs_node_t *node)
+{
+	/* seq_cst: see writer_at_head. */
+	atomic_fetch_add_explicit(&lock->reader_count, 1, memory_order_seq_cst);
+	/* release: as the last RMW of join(). */
+	atomic_fetch_and_explicit(&node->state, ~USYNC_RW_MCS_BLOCKED,
+				  memory_order_release);
+}
+
+static void debug_acquired(usync_rw_mcs_t *lock, usync_rw_mcs_node_t *node,
+			   bool write)
+{
+#if USYNC_DEBUG_CHECKS
+	node->debug_busy = write ? USYNC_RW_MCS_HELD_WRITE
+				 : USYNC_RW_MCS_HELD_READ;
+	if (write)
+		/* relaxed: diagnostic state, ordered by the lock. */
+		atomic_store_explicit(&lock->debug_writer, (void *)node,
+				      memory_order_relaxed);
+#else
+	(void)lock;
+	(void)node;
+	(void)write;
+#endif
+}
+
+void usync_rw_mcs_read_lock(usync_rw_mcs_t *lock, usync_rw_mcs_node_t *node)
+{
+	prepare(node, USYNC_RW_MCS_READER);
+	/* acq_rel: release publishes prepare() to our neighbours; acquire
+	 * pairs with the last holder's release CAS of the tail to NULL when
+	 * the queue was empty. */
+	usync_rw_mcs_node_t *pred = usync_fetch_and_store(
+		&lock->tail, node, memory_order_acq_rel);
+	if (pred == NULL)
+		reader_at_head(lock, node);
+	else
+		join(lock, node, pred);
+	admit_reader_successor(lock, node);
+	debug_acquired(lock, node, false);
+}
+
+bool usync_rw_mcs_read_trylock(usync_rw_mcs_t *lock,
+			       usync_rw_mcs_node_t *node)
+{
+	prepare(node, USYNC_RW_MCS_READER);
+	usync_rw_mcs_node_t *expected = NULL;
+	/* acq_rel on success: as the swap in read_lock.  relaxed on
+	 * failure: nothing acquired, nothing published. */
+	if (!usync_compare_and_swap(&lock->tail, &expected, node,
+				    memory_order_acq_rel,
+				    memory_order_relaxed))
+		return false;
+	reader_at_head(lock, node);
+	admit_reader_successor(lock, node);
+	debug_acquired(lock, node, false);
+	return true;
+}
+
+void usync_rw_mcs_read_unlock(usync_rw_mcs_t *lock, usync_rw_mcs_node_t *node)
+{
+#if USYNC_DEBUG_CHECKS
+	/* relaxed: a debug check; a reader inside keeps the count >= 1. */
+	USYNC_CHECK(node->debug_busy == USYNC_RW_MCS_HELD_READ &&
+			    atomic_load_explicit(&lock->reader_count,
+						 memory_order_relaxed) != 0,
+		    "read_unlock of a lock not held for reading");
+	node->debug_busy = 0;
+#endif
+	/* acquire: pairs with a successor's release link (its kind and its
+	 * SUCC_WRITER mark become visible). */
+	usync_rw_mcs_node_t *next =
+		atomic_load_explicit(&node->next, memory_order_acquire);
+	if (next == NULL) {
+		usync_rw_mcs_node_t *expected = node;
+		/* release: pairs with the next arrival's acquire swap.
+		 * relaxed on failure: a successor is linking in. */
+		if (!usync_compare_and_swap(&lock->tail, &expected,
+					    (usync_rw_mcs_node_t *)NULL,
+					    memory_order_release,
+					    memory_order_relaxed))
+			next = wait_next(lock, node);
+	}
+	/* relaxed: the writer's fetch_or came before its release link,
+	 * which we acquired. */
+	if (next != NULL &&
+	    (atomic_load_explicit(&node->state, memory_order_relaxed) &
+	     USYNC_RW_MCS_SUCC_WRITER))
+		/* seq_cst: read by the last reader's swap below (ours or
+		 * another's, after its seq_cst decrement). */
+		atomic_store_explicit(&lock->next_writer, next,
+				      memory_order_seq_cst);
+	/* seq_cst (so release): our reads happen-before the writer that the
+	 * last reader admits, or that sees the count at 0 (writer_at_head);
+	 * the store-buffering pair with writer_at_head. */
+	if (atomic_fetch_sub_explicit(&lock->reader_count, 1,
+				      memory_order_seq_cst) == 1) {
+		/* seq_cst: pairs with the fence in writer_at_head; only the
+		 * last reader pays it. */
+		atomic_thread_fence(memory_order_seq_cst);
+		/* seq_cst: see writer_at_head. */
+		usync_rw_mcs_node_t *w = atomic_exchange_explicit(
+			&lock->next_writer, (usync_rw_mcs_node_t *)NULL,
+			memory_order_seq_cst);
+		if (w != NULL)
+			admit(w);
+	}
+}
+
+void usync_rw_mcs_write_lock(usync_rw_mcs_t *lock, usync_rw_mcs_node_t *node)
+{
+	prepare(node, USYNC_RW_MCS_WRITER);
+	/* acq_rel: as the swap in read_lock. */
+	usync_rw_mcs_node_t *pred = usync_fetch_and_store(
+		&lock->tail, node, memory_order_acq_rel);
+	if (pred == NULL) {
+		if (writer_at_head(lock, node)) {
+			debug_acquired(lock, node, true);
+			return;
+		}
+	} else {
+		/* relaxed: ordered before the release link below, which
+		 * pred acquires before it reads its state. */
+		atomic_fetch_or_explicit(&pred->state, USYNC_RW_MCS_SUCC_WRITER,
+					 memory_order_relaxed);
+		/* release: pairs with pred's acquire load of next. */
+		atomic_store_explicit(&pred->next, node, memory_order_release);
+	}
+	wait_admitted(lock, node);
+	debug_acquired(lock, node, true);
+}
+
+/* A write trylock that got to the head of the queue but must not wait, and
+ * has a successor: hand it the head as if it had found the queue empty. */
+static void pass_head(usync_rw_mcs_t *lock, usync_rw_mcs_node_t *node)
+{
+	usync_rw_mcs_node_t *next = wait_next(lock, node);
+	if (next->kind == USYNC_RW_MCS_READER) {
+		/* A reader behind a writer waits without marking us; it
+		 * goes in beside the readers still inside. */
+		/* seq_cst: see writer_at_head; before admit()'s release. */
+		atomic_fetch_add_explicit(&lock->reader_count, 1,
+					  memory_order_seq_cst);
+		admit(next);
+	} else if (writer_at_head(lock, next)) {
+		admit(next);
+	}
+}
+
+bool usync_rw_mcs_write_trylock(usync_rw_mcs_t *lock,
+				usync_rw_mcs_node_t *node)
+{
+	/* relaxed: a hint; readers inside, fail without touching the
+	 * queue. */
+	if (atomic_load_explicit(&lock->reader_count, memory_order_relaxed))
+		return false;
+	prepare(node, USYNC_RW_MCS_WRITER);
+	usync_rw_mcs_node_t *expected = NULL;
+	/* acq_rel on success: as the swap in write_lock.  relaxed on
+	 * failure. */
+	if (!usync_compare_and_swap(&lock->tail, &expected, node,
+				    memory_order_acq_rel,
+				    memory_order_relaxed))
+		return false;
+	if (writer_at_head(lock, node))
+		goto acquired;
+	/* A reader passed through the queue between our hint and our CAS
+	 * and is still inside.  Take our announcement back. */
+	/* seq_cst: see writer_at_head. */
+	if (atomic_exchange_explicit(&lock->next_writer,
+				     (usync_rw_mcs_node_t *)NULL,
+				     memory_order_seq_cst) != node) {
+		/* The last reader took it and is admitting us now (it is
+		 * between its swap and its admit): a wait of a few
+		 * instructions, as in the MCS unlock's wait for a link. */
+		wait_admitted(lock, node);
+		goto acquired;
+	}
+	expected = node;
+	/* release: pairs with the next arrival's acquire swap (which also
+	 * meets the readers still inside through reader_count). */
+	if (!usync_compare_and_swap(&lock->tail, &expected,
+				    (usync_rw_mcs_node_t *)NULL,
+				    memory_order_release, memory_order_relaxed))
+		pass_head(lock, node);
+	return false;
+acquired:
+	debug_acquired(lock, node, true);
+	return true;
+}
+
+void usync_rw_mcs_write_unlock(usync_rw_mcs_t *lock, usync_rw_mcs_node_t *node)
+{
+#if USYNC_DEBUG_CHECKS
+	/* relaxed: diagnostic state. */
+	USYNC_CHECK(node->debug_busy == USYNC_RW_MCS_HELD_WRITE &&
+			    atomic_load_explicit(&lock->debug_writer,
+						 memory_order_relaxed) == node,
+		    "write_unlock of a lock not held for writing");
+	node->debug_busy = 0;
+	atomic_store_explicit(&lock->debug_writer, (void *)NULL,
+			      memory_order_relaxed);
+#endif
+	/* acquire: pairs with the successor's release link. */
+	usync_rw_mcs_node_t *next =
+		atomic_load_explicit(&node->next, memory_order_acquire);
+	if (next == NULL) {
+		usync_rw_mcs_node_t *expected = node;
+		/* release: pairs with the next arrival's acquire swap;
+		 * publishes our section.  relaxed on failure. */
+		if (usync_compare_and_swap(&lock->tail, &expected,
+					   (usync_rw_mcs_node_t *)NULL,
+					   memory_order_release,
+					   memory_order_relaxed))
+			return;
+		next = wait_next(lock, node);
+	}
+	/* next->kind: written before the successor's swap, visible through
+	 * its release link that wait_next / the load above acquired. */
+	if (next->kind == USYNC_RW_MCS_READER)
+		/* seq_cst: see writer_at_head; before admit()'s release. */
+		atomic_fetch_add_explicit(&lock->reader_count, 1,
+					  memory_order_seq_cst);
+	admit(next);
+}
+
+/* ------------------------------------------------------ generic adapter */
+
+static void init_(union usync_rwlock_state *s, unsigned inner)
+{
+	(void)inner;
+	usync_rw_mcs_init(&s->rw_mcs);
+}
+static void destroy_(union usync_rwlock_state *s)
+{
+	usync_rw_mcs_destroy(&s->rw_mcs);
+}
+static void read_acquire_(union usync_rwlock_state *s, usync_rwlock_ctx_t *c)
+{
+	usync_rw_mcs_read_lock(&s->rw_mcs, &c->u.rw_mcs);
+}
+static bool read_try_acquire_(union usync_rwlock_state *s,
+			      usync_rwlock_ctx_t *c)
+{
+	return usync_rw_mcs_read_trylock(&s->rw_mcs, &c->u.rw_mcs);
+}
+static void read_release_(union usync_rwlock_state *s, usync_rwlock_ctx_t *c)
+{
+	usync_rw_mcs_read_unlock(&s->rw_mcs, &c->u.rw_mcs);
+}
+static void write_acquire_(union usync_rwlock_state *s, usync_rwlock_ctx_t *c)
+{
+	usync_rw_mcs_write_lock(&s->rw_mcs, &c->u.rw_mcs);
+}
+static bool write_try_acquire_(union usync_rwlock_state *s,
+			       usync_rwlock_ctx_t *c)
+{
+	return usync_rw_mcs_write_trylock(&s->rw_mcs, &c->u.rw_mcs);
+}
+static void write_release_(union usync_rwlock_state *s, usync_rwlock_ctx_t *c)
+{
+	usync_rw_mcs_write_unlock(&s->rw_mcs, &c->u.rw_mcs);
+}
+static int set_policy_(union usync_rwlock_state *s, usync_wait_policy_t p)
+{
+	return usync_rw_mcs_set_policy(&s->rw_mcs, p);
+}
+
+const struct usync_rwlock_ops usync_rwlock_ops_rw_mcs = {
+	.name = "rw_mcs",
+	.max_threads = UINT32_MAX - 1,
+	.init = init_,
+	.destroy = destroy_,
+	.read_acquire = read_acquire_,
+	.read_try_acquire = read_try_acquire_,
+	.read_release = read_release_,
+	.write_acquire = write_acquire_,
+	.write_try_acquire = write_try_acquire_,
+	.write_release = write_release_,
+	.set_policy = set_policy_,
+};
