@@ -14,4 +14,7 @@
 	X(usync_tournament_barrier_round_t)                                   \
 	X(usync_tournament_barrier_thread_t) X(usync_dissemination_barrier_t) \
 	X(usync_dissemination_barrier_flag_t)                                 \
-	X(usync_dissemination_barrier_thread_t)
+	X(usync_dissemination_barrier_thread_t) X(usync_rw_counter_t)          \
+	X(usync_rw_ticket_t) X(usync_rw_phasefair_t) X(usync_rw_mcs_node_t)   \
+	X(usync_rw_mcs_t) X(usync_bravo_t) X(usync_bravo_ctx_t)               \
+	X(usync_rwlock_ctx_t)

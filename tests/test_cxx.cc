@@ -18,6 +18,7 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <shared_mutex>
 #include <string>
 #include <system_error>
 #include <thread>
@@ -167,6 +168,59 @@ template <class L> void all_default(const std::string &name)
 	all(a, b, name);
 }
 
+// Shared locks with std::shared_lock and std::unique_lock: writers keep
+// two plain words equal, readers never see them differ; and two readers
+// are inside at once (each waits, boundedly, for the other).
+template <class RW> void shared(RW &rw, const std::string &name)
+{
+	const int rounds = (int)(5000 * scale() / 100);
+	long a = 0, b = 0;
+	std::atomic<int> torn{ 0 };
+	std::vector<std::thread> ts;
+	for (int t = 0; t < 2; t++)
+		ts.emplace_back([&] {
+			for (int i = 0; i < rounds; i++) {
+				std::unique_lock<RW> w(rw);
+				a++;
+				b++;
+			}
+		});
+	for (int t = 0; t < 2; t++)
+		ts.emplace_back([&] {
+			for (int i = 0; i < rounds; i++) {
+				std::shared_lock<RW> r(rw);
+				if (a != b)
+					torn++;
+			}
+		});
+	for (auto &t : ts)
+		t.join();
+	check(a == 2L * rounds && b == a && torn == 0,
+	      name + ": unique_lock writers, shared_lock readers");
+
+	std::atomic<int> inside{ 0 };
+	std::atomic<bool> both{ true };
+	auto reader = [&] {
+		std::shared_lock<RW> r(rw);
+		inside++;
+		for (long spins = 0; inside.load() < 2; spins++)
+			if (spins > 200000000L) {
+				both = false; // the other reader never came in
+				break;
+			} else if (spins % 1024 == 0) {
+				std::this_thread::yield();
+			}
+	};
+	std::thread r1(reader), r2(reader);
+	r1.join();
+	r2.join();
+	check(both.load(), name + ": two readers inside at once");
+	bool got = rw.try_lock();
+	if (got)
+		rw.unlock();
+	check(got, name + ": try_lock on a free lock");
+}
+
 // constexpr construction: constant-initialised globals.
 #if __cplusplus >= 202002L
 constinit usync::mcs_lock global_mcs;
@@ -197,6 +251,23 @@ int main()
 	for (const char *const *n = usync_lock_algorithms(); *n; n++) {
 		usync::generic_lock a(*n, 8), b(*n, 8);
 		all(a, b, std::string("generic_lock ") + *n);
+	}
+
+	{
+		usync::rw_counter_lock c;
+		shared(c, "rw_counter_lock");
+		usync::rw_ticket_lock t;
+		shared(t, "rw_ticket_lock");
+		usync::rw_phasefair_lock p;
+		shared(p, "rw_phasefair_lock");
+		usync::rw_mcs_lock m;
+		shared(m, "rw_mcs_lock");
+		usync::bravo_lock b(USYNC_BRAVO_RW_MCS);
+		shared(b, "bravo_lock");
+	}
+	for (const char *const *n = usync_rwlock_algorithms(); *n; n++) {
+		usync::generic_rwlock g(*n, 8);
+		shared(g, std::string("generic_rwlock ") + *n);
 	}
 
 	// The node-carrying guard.
@@ -257,6 +328,8 @@ int main()
 	      "generic_lock with an unknown name throws EINVAL");
 	check(throws(EINVAL, [] { usync::generic_lock l("mcs", 0); }),
 	      "generic_lock with max_threads 0 throws EINVAL");
+	check(throws(EINVAL, [] { usync::generic_rwlock l("rw_nothing", 4); }),
+	      "generic_rwlock with an unknown name throws EINVAL");
 	check(throws(EINVAL, [] { usync::anderson_lock l(0); }),
 	      "anderson_lock(0) throws EINVAL");
 	check(throws(EINVAL, [] { usync::barrier b("mcs", 0); }),

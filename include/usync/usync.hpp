@@ -320,6 +320,232 @@ class clh_lock : public generic_lock {
 	}
 };
 
+// ------------------------------------------------------------ shared locks
+
+// SharedLockable (std::shared_lock, std::shared_mutex's interface): lock,
+// try_lock, unlock for writers; lock_shared, try_lock_shared, unlock_shared
+// for readers.  No upgrade or downgrade, as in C.
+
+namespace detail {
+
+// The contexts of the shared acquisitions the calling thread holds, by
+// lock, so that unlock_shared() finds the one lock_shared() used (many
+// readers hold at once, so the lock object cannot keep it).  As for
+// std::shared_mutex, the thread that locks shared also unlocks.
+template <class Ctx> class shared_holds {
+	struct hold {
+		const void *lock;
+		Ctx *ctx;
+	};
+	hold *holds_ = nullptr;
+	unsigned count_ = 0, capacity_ = 0;
+
+    public:
+	shared_holds() = default;
+	shared_holds(const shared_holds &) = delete;
+	shared_holds &operator=(const shared_holds &) = delete;
+	~shared_holds() { std::free(holds_); }
+
+	static shared_holds &mine()
+	{
+		static thread_local shared_holds holds;
+		return holds;
+	}
+
+	void add(const void *lock, Ctx *ctx)
+	{
+		if (count_ == capacity_) {
+			unsigned n = capacity_ ? 2 * capacity_ : 8;
+			void *p = std::realloc(holds_, n * sizeof(hold));
+			if (p == nullptr)
+				throw std::bad_alloc();
+			holds_ = static_cast<hold *>(p);
+			capacity_ = n;
+		}
+		holds_[count_++] = hold{ lock, ctx };
+	}
+
+	// The latest context added for lock, removed from the set.
+	Ctx *take(const void *lock) noexcept
+	{
+		for (unsigned i = count_; i-- > 0;)
+			if (holds_[i].lock == lock) {
+				Ctx *ctx = holds_[i].ctx;
+				holds_[i] = holds_[--count_];
+				return ctx;
+			}
+		return nullptr;
+	}
+};
+
+} // namespace detail
+
+#define USYNC_HPP_SIMPLE_RWLOCK(cls, ctype, prefix, INIT)                      \
+	class cls : detail::immovable {                                        \
+		ctype lock_;                                                   \
+                                                                               \
+	    public:                                                            \
+		constexpr cls() noexcept : lock_ INIT {}                       \
+		~cls() { prefix##_destroy(&lock_); }                           \
+		void lock() noexcept { prefix##_write_lock(&lock_); }          \
+		bool try_lock() noexcept                                       \
+		{                                                              \
+			return prefix##_write_trylock(&lock_);                 \
+		}                                                              \
+		void unlock() noexcept { prefix##_write_unlock(&lock_); }      \
+		void lock_shared() noexcept { prefix##_read_lock(&lock_); }    \
+		bool try_lock_shared() noexcept                                \
+		{                                                              \
+			return prefix##_read_trylock(&lock_);                  \
+		}                                                              \
+		void unlock_shared() noexcept                                  \
+		{                                                              \
+			prefix##_read_unlock(&lock_);                          \
+		}                                                              \
+		int set_policy(usync_wait_policy_t p) noexcept                 \
+		{                                                              \
+			return prefix##_set_policy(&lock_, p);                 \
+		}                                                              \
+		ctype *native_handle() noexcept { return &lock_; }             \
+	}
+
+// The centralized shared locks: no context, constexpr construction.
+USYNC_HPP_SIMPLE_RWLOCK(rw_counter_lock, usync_rw_counter_t, usync_rw_counter,
+			USYNC_RW_COUNTER_INITIALIZER);
+USYNC_HPP_SIMPLE_RWLOCK(rw_ticket_lock, usync_rw_ticket_t, usync_rw_ticket,
+			USYNC_RW_TICKET_INITIALIZER);
+USYNC_HPP_SIMPLE_RWLOCK(rw_phasefair_lock, usync_rw_phasefair_t,
+			usync_rw_phasefair, USYNC_RW_PHASEFAIR_INITIALIZER);
+#undef USYNC_HPP_SIMPLE_RWLOCK
+
+// The shared locks whose every acquisition has a context: the writer's is
+// kept in the lock, each reader's in the calling thread's set of shared
+// holds; the contexts themselves come from the per-thread cache.  One
+// body for the three, expanded in each class.
+#define USYNC_HPP_CTX_RWLOCK_BODY(ctype, ctxtype, H, RL, RT, RU, WL, WT, WU)     \
+    private:                                                                   \
+	ctxtype *writer_ = nullptr; /* written by the writer only */           \
+	using cache = detail::block_cache<ctxtype>;                            \
+	using holds = detail::shared_holds<ctxtype>;                           \
+                                                                               \
+    public:                                                                    \
+	void lock()                                                            \
+	{                                                                      \
+		ctxtype *c = cache::mine().take();                             \
+		WL(H, c);                                                      \
+		writer_ = c;                                                   \
+	}                                                                      \
+	bool try_lock()                                                        \
+	{                                                                      \
+		ctxtype *c = cache::mine().take();                             \
+		if (!WT(H, c)) {                                               \
+			cache::mine().give(c);                                 \
+			return false;                                          \
+		}                                                              \
+		writer_ = c;                                                   \
+		return true;                                                   \
+	}                                                                      \
+	void unlock() noexcept                                                 \
+	{                                                                      \
+		ctxtype *c = writer_;                                          \
+		WU(H, c);                                                      \
+		cache::mine().give(c);                                         \
+	}                                                                      \
+	void lock_shared()                                                     \
+	{                                                                      \
+		ctxtype *c = cache::mine().take();                             \
+		holds::mine().add(this, c); /* may throw: before locking */   \
+		RL(H, c);                                                      \
+	}                                                                      \
+	bool try_lock_shared()                                                 \
+	{                                                                      \
+		ctxtype *c = cache::mine().take();                             \
+		holds::mine().add(this, c);                                    \
+		if (!RT(H, c)) {                                               \
+			holds::mine().take(this);                              \
+			cache::mine().give(c);                                 \
+			return false;                                          \
+		}                                                              \
+		return true;                                                   \
+	}                                                                      \
+	void unlock_shared() noexcept                                          \
+	{                                                                      \
+		ctxtype *c = holds::mine().take(this);                         \
+		RU(H, c);                                                      \
+		cache::mine().give(c);                                         \
+	}
+
+// The MCS reader-writer queue lock (constexpr construction).
+class rw_mcs_lock : detail::immovable {
+	usync_rw_mcs_t lock_;
+	USYNC_HPP_CTX_RWLOCK_BODY(usync_rw_mcs_t, usync_rw_mcs_node_t, &lock_,
+				  usync_rw_mcs_read_lock, usync_rw_mcs_read_trylock,
+				  usync_rw_mcs_read_unlock, usync_rw_mcs_write_lock,
+				  usync_rw_mcs_write_trylock,
+				  usync_rw_mcs_write_unlock)
+    public:
+	constexpr rw_mcs_lock() noexcept : lock_ USYNC_RW_MCS_INITIALIZER {}
+	~rw_mcs_lock() { usync_rw_mcs_destroy(&lock_); }
+	int set_policy(usync_wait_policy_t p) noexcept
+	{
+		return usync_rw_mcs_set_policy(&lock_, p);
+	}
+	usync_rw_mcs_t *native_handle() noexcept { return &lock_; }
+};
+
+// BRAVO reader bias around the inner lock chosen at construction.  Throws
+// std::system_error (EINVAL) for an unknown inner lock.
+class bravo_lock : detail::immovable {
+	usync_bravo_t lock_;
+	USYNC_HPP_CTX_RWLOCK_BODY(usync_bravo_t, usync_bravo_ctx_t, &lock_,
+				  usync_bravo_read_lock, usync_bravo_read_trylock,
+				  usync_bravo_read_unlock, usync_bravo_write_lock,
+				  usync_bravo_write_trylock,
+				  usync_bravo_write_unlock)
+    public:
+	explicit bravo_lock(usync_bravo_inner_t inner = USYNC_BRAVO_RW_PHASEFAIR)
+	{
+		int err = usync_bravo_init(&lock_, inner);
+		if (err != 0)
+			detail::throw_errno(err, "usync_bravo_init");
+	}
+	~bravo_lock() { usync_bravo_destroy(&lock_); }
+	int set_policy(usync_wait_policy_t p) noexcept
+	{
+		return usync_bravo_set_policy(&lock_, p);
+	}
+	usync_bravo_t *native_handle() noexcept { return &lock_; }
+};
+
+// Runtime choice of shared lock: any name of usync_rwlock_algorithms()
+// ("bravo:<inner>" included), for up to max_threads threads.  Throws
+// std::system_error (EINVAL, ENOMEM) from the constructor.
+class generic_rwlock : detail::immovable {
+	usync_rwlock_t *lock_ = nullptr;
+	USYNC_HPP_CTX_RWLOCK_BODY(usync_rwlock_t, usync_rwlock_ctx_t, lock_,
+				  usync_rwlock_read_acquire,
+				  usync_rwlock_read_try_acquire,
+				  usync_rwlock_read_release,
+				  usync_rwlock_write_acquire,
+				  usync_rwlock_write_try_acquire,
+				  usync_rwlock_write_release)
+    public:
+	generic_rwlock(const char *algorithm, unsigned max_threads)
+	{
+		int err = usync_rwlock_create(&lock_, algorithm, max_threads);
+		if (err != 0)
+			detail::throw_errno(err, "usync_rwlock_create");
+	}
+	~generic_rwlock() { usync_rwlock_destroy(lock_); }
+	int set_policy(usync_wait_policy_t p) noexcept
+	{
+		return usync_rwlock_set_policy(lock_, p);
+	}
+	const char *name() const noexcept { return usync_rwlock_name(lock_); }
+	usync_rwlock_t *native_handle() noexcept { return lock_; }
+};
+#undef USYNC_HPP_CTX_RWLOCK_BODY
+
 // ----------------------------------------------------------------- barriers
 
 // A barrier for exactly nthreads participants, any algorithm of
