@@ -67,7 +67,9 @@
 extern "C" {
 #endif
 
+#ifndef USYNC_BRAVO_TABLE_BITS /* the model checker shrinks it */
 #define USYNC_BRAVO_TABLE_BITS 12
+#endif
 #define USYNC_BRAVO_TABLE_SIZE (1u << USYNC_BRAVO_TABLE_BITS)
 #define USYNC_BRAVO_INHIBIT_N 9
 

@@ -310,41 +310,41 @@ void usync_bravo_write_unlock(usync_bravo_t *b, usync_bravo_ctx_t *c)
 
 /* ------------------------------------------------------ generic adapter */
 
-static void init_(union usync_rwlock_state *s, unsigned inner)
+static void bravo_init_(union usync_rwlock_state *s, unsigned inner)
 {
 	usync_bravo_init(&s->bravo, (usync_bravo_inner_t)inner);
 }
-static void destroy_(union usync_rwlock_state *s)
+static void bravo_destroy_(union usync_rwlock_state *s)
 {
 	usync_bravo_destroy(&s->bravo);
 }
-static void read_acquire_(union usync_rwlock_state *s, usync_rwlock_ctx_t *c)
+static void bravo_read_acquire_(union usync_rwlock_state *s, usync_rwlock_ctx_t *c)
 {
 	usync_bravo_read_lock(&s->bravo, &c->u.bravo);
 }
-static bool read_try_acquire_(union usync_rwlock_state *s,
+static bool bravo_read_try_acquire_(union usync_rwlock_state *s,
 			      usync_rwlock_ctx_t *c)
 {
 	return usync_bravo_read_trylock(&s->bravo, &c->u.bravo);
 }
-static void read_release_(union usync_rwlock_state *s, usync_rwlock_ctx_t *c)
+static void bravo_read_release_(union usync_rwlock_state *s, usync_rwlock_ctx_t *c)
 {
 	usync_bravo_read_unlock(&s->bravo, &c->u.bravo);
 }
-static void write_acquire_(union usync_rwlock_state *s, usync_rwlock_ctx_t *c)
+static void bravo_write_acquire_(union usync_rwlock_state *s, usync_rwlock_ctx_t *c)
 {
 	usync_bravo_write_lock(&s->bravo, &c->u.bravo);
 }
-static bool write_try_acquire_(union usync_rwlock_state *s,
+static bool bravo_write_try_acquire_(union usync_rwlock_state *s,
 			       usync_rwlock_ctx_t *c)
 {
 	return usync_bravo_write_trylock(&s->bravo, &c->u.bravo);
 }
-static void write_release_(union usync_rwlock_state *s, usync_rwlock_ctx_t *c)
+static void bravo_write_release_(union usync_rwlock_state *s, usync_rwlock_ctx_t *c)
 {
 	usync_bravo_write_unlock(&s->bravo, &c->u.bravo);
 }
-static int set_policy_(union usync_rwlock_state *s, usync_wait_policy_t p)
+static int bravo_set_policy_(union usync_rwlock_state *s, usync_wait_policy_t p)
 {
 	return usync_bravo_set_policy(&s->bravo, p);
 }
@@ -352,13 +352,13 @@ static int set_policy_(union usync_rwlock_state *s, usync_wait_policy_t p)
 const struct usync_rwlock_ops usync_rwlock_ops_bravo = {
 	.name = "bravo",
 	.max_threads = USYNC_RW_COUNTER_MAX_THREADS, /* the smallest inner's */
-	.init = init_,
-	.destroy = destroy_,
-	.read_acquire = read_acquire_,
-	.read_try_acquire = read_try_acquire_,
-	.read_release = read_release_,
-	.write_acquire = write_acquire_,
-	.write_try_acquire = write_try_acquire_,
-	.write_release = write_release_,
-	.set_policy = set_policy_,
+	.init = bravo_init_,
+	.destroy = bravo_destroy_,
+	.read_acquire = bravo_read_acquire_,
+	.read_try_acquire = bravo_read_try_acquire_,
+	.read_release = bravo_read_release_,
+	.write_acquire = bravo_write_acquire_,
+	.write_try_acquire = bravo_write_try_acquire_,
+	.write_release = bravo_write_release_,
+	.set_policy = bravo_set_policy_,
 };

@@ -68,48 +68,48 @@ void usync_rw_counter_wake(usync_rw_counter_t *lock)
 
 /* ------------------------------------------------------ generic adapter */
 
-static void init_(union usync_rwlock_state *s, unsigned inner)
+static void rw_counter_init_(union usync_rwlock_state *s, unsigned inner)
 {
 	(void)inner;
 	usync_rw_counter_init(&s->rw_counter);
 }
-static void destroy_(union usync_rwlock_state *s)
+static void rw_counter_destroy_(union usync_rwlock_state *s)
 {
 	usync_rw_counter_destroy(&s->rw_counter);
 }
-static void read_acquire_(union usync_rwlock_state *s, usync_rwlock_ctx_t *c)
+static void rw_counter_read_acquire_(union usync_rwlock_state *s, usync_rwlock_ctx_t *c)
 {
 	(void)c;
 	usync_rw_counter_read_lock(&s->rw_counter);
 }
-static bool read_try_acquire_(union usync_rwlock_state *s,
+static bool rw_counter_read_try_acquire_(union usync_rwlock_state *s,
 			      usync_rwlock_ctx_t *c)
 {
 	(void)c;
 	return usync_rw_counter_read_trylock(&s->rw_counter);
 }
-static void read_release_(union usync_rwlock_state *s, usync_rwlock_ctx_t *c)
+static void rw_counter_read_release_(union usync_rwlock_state *s, usync_rwlock_ctx_t *c)
 {
 	(void)c;
 	usync_rw_counter_read_unlock(&s->rw_counter);
 }
-static void write_acquire_(union usync_rwlock_state *s, usync_rwlock_ctx_t *c)
+static void rw_counter_write_acquire_(union usync_rwlock_state *s, usync_rwlock_ctx_t *c)
 {
 	(void)c;
 	usync_rw_counter_write_lock(&s->rw_counter);
 }
-static bool write_try_acquire_(union usync_rwlock_state *s,
+static bool rw_counter_write_try_acquire_(union usync_rwlock_state *s,
 			       usync_rwlock_ctx_t *c)
 {
 	(void)c;
 	return usync_rw_counter_write_trylock(&s->rw_counter);
 }
-static void write_release_(union usync_rwlock_state *s, usync_rwlock_ctx_t *c)
+static void rw_counter_write_release_(union usync_rwlock_state *s, usync_rwlock_ctx_t *c)
 {
 	(void)c;
 	usync_rw_counter_write_unlock(&s->rw_counter);
 }
-static int set_policy_(union usync_rwlock_state *s, usync_wait_policy_t p)
+static int rw_counter_set_policy_(union usync_rwlock_state *s, usync_wait_policy_t p)
 {
 	return usync_rw_counter_set_policy(&s->rw_counter, p);
 }
@@ -117,13 +117,13 @@ static int set_policy_(union usync_rwlock_state *s, usync_wait_policy_t p)
 const struct usync_rwlock_ops usync_rwlock_ops_rw_counter = {
 	.name = "rw_counter",
 	.max_threads = USYNC_RW_COUNTER_MAX_THREADS,
-	.init = init_,
-	.destroy = destroy_,
-	.read_acquire = read_acquire_,
-	.read_try_acquire = read_try_acquire_,
-	.read_release = read_release_,
-	.write_acquire = write_acquire_,
-	.write_try_acquire = write_try_acquire_,
-	.write_release = write_release_,
-	.set_policy = set_policy_,
+	.init = rw_counter_init_,
+	.destroy = rw_counter_destroy_,
+	.read_acquire = rw_counter_read_acquire_,
+	.read_try_acquire = rw_counter_read_try_acquire_,
+	.read_release = rw_counter_read_release_,
+	.write_acquire = rw_counter_write_acquire_,
+	.write_try_acquire = rw_counter_write_try_acquire_,
+	.write_release = rw_counter_write_release_,
+	.set_policy = rw_counter_set_policy_,
 };

@@ -64,7 +64,7 @@ static void admit(usync_rw_mcs_node_t *node)
 /* Wait for a successor that has swapped itself into the tail to link into
  * our `next` (a few instructions on its side).  No word to park on: under
  * the park policy this wait yields. */
-static usync_rw_mcs_node_t *wait_next(usync_rw_mcs_t *lock,
+static usync_rw_mcs_node_t *wait_successor(usync_rw_mcs_t *lock,
 				      usync_rw_mcs_node_t *node)
 {
 	usync_spin_t spin;
@@ -92,7 +92,7 @@ static void admit_reader_successor(usync_rw_mcs_t *lock,
 	if (!(atomic_load_explicit(&node->state, memory_order_relaxed) &
 	      USYNC_RW_MCS_SUCC_READER))
 		return;
-	usync_rw_mcs_node_t *next = wait_next(lock, node);
+	usync_rw_mcs_node_t *next = wait_successor(lock, node);
 	/* seq_cst: see the header (reader_count's operations are all
 	 * seq_cst); ordered before admit()'s release. */
 	atomic_fetch_add_explicit(&lock->reader_count, 1, memory_order_seq_cst);
@@ -127,7 +127,7 @@ static void join(usync_rw_mcs_t *lock, usync_rw_mcs_node_t *node,
 {
 	if (pred->kind == USYNC_RW_MCS_WRITER) {
 		/* release: pairs with the acquire load of next in the
-		 * writer's write_unlock (wait_next). */
+		 * writer's write_unlock (wait_successor). */
 		atomic_store_explicit(&pred->next, node, memory_order_release);
 		wait_admitted(lock, node);
 		return;
@@ -144,7 +144,7 @@ static void join(usync_rw_mcs_t *lock, usync_rw_mcs_node_t *node,
 					   v | USYNC_RW_MCS_SUCC_READER,
 					   memory_order_acquire,
 					   memory_order_acquire)) {
-			/* release: pairs with pred's wait_next (in
+			/* release: pairs with pred's wait_successor (in
 			 * admit_reader_successor or read_unlock). */
 			atomic_store_explicit(&pred->next, node,
 					      memory_order_release);
@@ -246,7 +246,7 @@ void usync_rw_mcs_read_unlock(usync_rw_mcs_t *lock, usync_rw_mcs_node_t *node)
 					    (usync_rw_mcs_node_t *)NULL,
 					    memory_order_release,
 					    memory_order_relaxed))
-			next = wait_next(lock, node);
+			next = wait_successor(lock, node);
 	}
 	/* relaxed: the writer's fetch_or came before its release link,
 	 * which we acquired. */
@@ -301,7 +301,7 @@ void usync_rw_mcs_write_lock(usync_rw_mcs_t *lock, usync_rw_mcs_node_t *node)
  * has a successor: hand it the head as if it had found the queue empty. */
 static void pass_head(usync_rw_mcs_t *lock, usync_rw_mcs_node_t *node)
 {
-	usync_rw_mcs_node_t *next = wait_next(lock, node);
+	usync_rw_mcs_node_t *next = wait_successor(lock, node);
 	if (next->kind == USYNC_RW_MCS_READER) {
 		/* A reader behind a writer waits without marking us; it
 		 * goes in beside the readers still inside. */
@@ -380,10 +380,10 @@ void usync_rw_mcs_write_unlock(usync_rw_mcs_t *lock, usync_rw_mcs_node_t *node)
 					   memory_order_release,
 					   memory_order_relaxed))
 			return;
-		next = wait_next(lock, node);
+		next = wait_successor(lock, node);
 	}
 	/* next->kind: written before the successor's swap, visible through
-	 * its release link that wait_next / the load above acquired. */
+	 * its release link that wait_successor / the load above acquired. */
 	if (next->kind == USYNC_RW_MCS_READER)
 		/* seq_cst: see writer_at_head; before admit()'s release. */
 		atomic_fetch_add_explicit(&lock->reader_count, 1,
@@ -393,42 +393,42 @@ void usync_rw_mcs_write_unlock(usync_rw_mcs_t *lock, usync_rw_mcs_node_t *node)
 
 /* ------------------------------------------------------ generic adapter */
 
-static void init_(union usync_rwlock_state *s, unsigned inner)
+static void rw_mcs_init_(union usync_rwlock_state *s, unsigned inner)
 {
 	(void)inner;
 	usync_rw_mcs_init(&s->rw_mcs);
 }
-static void destroy_(union usync_rwlock_state *s)
+static void rw_mcs_destroy_(union usync_rwlock_state *s)
 {
 	usync_rw_mcs_destroy(&s->rw_mcs);
 }
-static void read_acquire_(union usync_rwlock_state *s, usync_rwlock_ctx_t *c)
+static void rw_mcs_read_acquire_(union usync_rwlock_state *s, usync_rwlock_ctx_t *c)
 {
 	usync_rw_mcs_read_lock(&s->rw_mcs, &c->u.rw_mcs);
 }
-static bool read_try_acquire_(union usync_rwlock_state *s,
+static bool rw_mcs_read_try_acquire_(union usync_rwlock_state *s,
 			      usync_rwlock_ctx_t *c)
 {
 	return usync_rw_mcs_read_trylock(&s->rw_mcs, &c->u.rw_mcs);
 }
-static void read_release_(union usync_rwlock_state *s, usync_rwlock_ctx_t *c)
+static void rw_mcs_read_release_(union usync_rwlock_state *s, usync_rwlock_ctx_t *c)
 {
 	usync_rw_mcs_read_unlock(&s->rw_mcs, &c->u.rw_mcs);
 }
-static void write_acquire_(union usync_rwlock_state *s, usync_rwlock_ctx_t *c)
+static void rw_mcs_write_acquire_(union usync_rwlock_state *s, usync_rwlock_ctx_t *c)
 {
 	usync_rw_mcs_write_lock(&s->rw_mcs, &c->u.rw_mcs);
 }
-static bool write_try_acquire_(union usync_rwlock_state *s,
+static bool rw_mcs_write_try_acquire_(union usync_rwlock_state *s,
 			       usync_rwlock_ctx_t *c)
 {
 	return usync_rw_mcs_write_trylock(&s->rw_mcs, &c->u.rw_mcs);
 }
-static void write_release_(union usync_rwlock_state *s, usync_rwlock_ctx_t *c)
+static void rw_mcs_write_release_(union usync_rwlock_state *s, usync_rwlock_ctx_t *c)
 {
 	usync_rw_mcs_write_unlock(&s->rw_mcs, &c->u.rw_mcs);
 }
-static int set_policy_(union usync_rwlock_state *s, usync_wait_policy_t p)
+static int rw_mcs_set_policy_(union usync_rwlock_state *s, usync_wait_policy_t p)
 {
 	return usync_rw_mcs_set_policy(&s->rw_mcs, p);
 }
@@ -436,13 +436,13 @@ static int set_policy_(union usync_rwlock_state *s, usync_wait_policy_t p)
 const struct usync_rwlock_ops usync_rwlock_ops_rw_mcs = {
 	.name = "rw_mcs",
 	.max_threads = UINT32_MAX - 1,
-	.init = init_,
-	.destroy = destroy_,
-	.read_acquire = read_acquire_,
-	.read_try_acquire = read_try_acquire_,
-	.read_release = read_release_,
-	.write_acquire = write_acquire_,
-	.write_try_acquire = write_try_acquire_,
-	.write_release = write_release_,
-	.set_policy = set_policy_,
+	.init = rw_mcs_init_,
+	.destroy = rw_mcs_destroy_,
+	.read_acquire = rw_mcs_read_acquire_,
+	.read_try_acquire = rw_mcs_read_try_acquire_,
+	.read_release = rw_mcs_read_release_,
+	.write_acquire = rw_mcs_write_acquire_,
+	.write_try_acquire = rw_mcs_write_try_acquire_,
+	.write_release = rw_mcs_write_release_,
+	.set_policy = rw_mcs_set_policy_,
 };

@@ -123,48 +123,48 @@ void usync_rw_phasefair_write_unlock_park(usync_rw_phasefair_t *lock,
 
 /* ------------------------------------------------------ generic adapter */
 
-static void init_(union usync_rwlock_state *s, unsigned inner)
+static void rw_phasefair_init_(union usync_rwlock_state *s, unsigned inner)
 {
 	(void)inner;
 	usync_rw_phasefair_init(&s->rw_phasefair);
 }
-static void destroy_(union usync_rwlock_state *s)
+static void rw_phasefair_destroy_(union usync_rwlock_state *s)
 {
 	usync_rw_phasefair_destroy(&s->rw_phasefair);
 }
-static void read_acquire_(union usync_rwlock_state *s, usync_rwlock_ctx_t *c)
+static void rw_phasefair_read_acquire_(union usync_rwlock_state *s, usync_rwlock_ctx_t *c)
 {
 	(void)c;
 	usync_rw_phasefair_read_lock(&s->rw_phasefair);
 }
-static bool read_try_acquire_(union usync_rwlock_state *s,
+static bool rw_phasefair_read_try_acquire_(union usync_rwlock_state *s,
 			      usync_rwlock_ctx_t *c)
 {
 	(void)c;
 	return usync_rw_phasefair_read_trylock(&s->rw_phasefair);
 }
-static void read_release_(union usync_rwlock_state *s, usync_rwlock_ctx_t *c)
+static void rw_phasefair_read_release_(union usync_rwlock_state *s, usync_rwlock_ctx_t *c)
 {
 	(void)c;
 	usync_rw_phasefair_read_unlock(&s->rw_phasefair);
 }
-static void write_acquire_(union usync_rwlock_state *s, usync_rwlock_ctx_t *c)
+static void rw_phasefair_write_acquire_(union usync_rwlock_state *s, usync_rwlock_ctx_t *c)
 {
 	(void)c;
 	usync_rw_phasefair_write_lock(&s->rw_phasefair);
 }
-static bool write_try_acquire_(union usync_rwlock_state *s,
+static bool rw_phasefair_write_try_acquire_(union usync_rwlock_state *s,
 			       usync_rwlock_ctx_t *c)
 {
 	(void)c;
 	return usync_rw_phasefair_write_trylock(&s->rw_phasefair);
 }
-static void write_release_(union usync_rwlock_state *s, usync_rwlock_ctx_t *c)
+static void rw_phasefair_write_release_(union usync_rwlock_state *s, usync_rwlock_ctx_t *c)
 {
 	(void)c;
 	usync_rw_phasefair_write_unlock(&s->rw_phasefair);
 }
-static int set_policy_(union usync_rwlock_state *s, usync_wait_policy_t p)
+static int rw_phasefair_set_policy_(union usync_rwlock_state *s, usync_wait_policy_t p)
 {
 	return usync_rw_phasefair_set_policy(&s->rw_phasefair, p);
 }
@@ -172,13 +172,13 @@ static int set_policy_(union usync_rwlock_state *s, usync_wait_policy_t p)
 const struct usync_rwlock_ops usync_rwlock_ops_rw_phasefair = {
 	.name = "rw_phasefair",
 	.max_threads = USYNC_RW_PHASEFAIR_MAX_THREADS,
-	.init = init_,
-	.destroy = destroy_,
-	.read_acquire = read_acquire_,
-	.read_try_acquire = read_try_acquire_,
-	.read_release = read_release_,
-	.write_acquire = write_acquire_,
-	.write_try_acquire = write_try_acquire_,
-	.write_release = write_release_,
-	.set_policy = set_policy_,
+	.init = rw_phasefair_init_,
+	.destroy = rw_phasefair_destroy_,
+	.read_acquire = rw_phasefair_read_acquire_,
+	.read_try_acquire = rw_phasefair_read_try_acquire_,
+	.read_release = rw_phasefair_read_release_,
+	.write_acquire = rw_phasefair_write_acquire_,
+	.write_try_acquire = rw_phasefair_write_try_acquire_,
+	.write_release = rw_phasefair_write_release_,
+	.set_policy = rw_phasefair_set_policy_,
 };

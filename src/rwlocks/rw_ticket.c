@@ -32,48 +32,48 @@ void usync_rw_ticket_wake(usync_rw_ticket_t *lock)
 
 /* ------------------------------------------------------ generic adapter */
 
-static void init_(union usync_rwlock_state *s, unsigned inner)
+static void rw_ticket_init_(union usync_rwlock_state *s, unsigned inner)
 {
 	(void)inner;
 	usync_rw_ticket_init(&s->rw_ticket);
 }
-static void destroy_(union usync_rwlock_state *s)
+static void rw_ticket_destroy_(union usync_rwlock_state *s)
 {
 	usync_rw_ticket_destroy(&s->rw_ticket);
 }
-static void read_acquire_(union usync_rwlock_state *s, usync_rwlock_ctx_t *c)
+static void rw_ticket_read_acquire_(union usync_rwlock_state *s, usync_rwlock_ctx_t *c)
 {
 	(void)c;
 	usync_rw_ticket_read_lock(&s->rw_ticket);
 }
-static bool read_try_acquire_(union usync_rwlock_state *s,
+static bool rw_ticket_read_try_acquire_(union usync_rwlock_state *s,
 			      usync_rwlock_ctx_t *c)
 {
 	(void)c;
 	return usync_rw_ticket_read_trylock(&s->rw_ticket);
 }
-static void read_release_(union usync_rwlock_state *s, usync_rwlock_ctx_t *c)
+static void rw_ticket_read_release_(union usync_rwlock_state *s, usync_rwlock_ctx_t *c)
 {
 	(void)c;
 	usync_rw_ticket_read_unlock(&s->rw_ticket);
 }
-static void write_acquire_(union usync_rwlock_state *s, usync_rwlock_ctx_t *c)
+static void rw_ticket_write_acquire_(union usync_rwlock_state *s, usync_rwlock_ctx_t *c)
 {
 	(void)c;
 	usync_rw_ticket_write_lock(&s->rw_ticket);
 }
-static bool write_try_acquire_(union usync_rwlock_state *s,
+static bool rw_ticket_write_try_acquire_(union usync_rwlock_state *s,
 			       usync_rwlock_ctx_t *c)
 {
 	(void)c;
 	return usync_rw_ticket_write_trylock(&s->rw_ticket);
 }
-static void write_release_(union usync_rwlock_state *s, usync_rwlock_ctx_t *c)
+static void rw_ticket_write_release_(union usync_rwlock_state *s, usync_rwlock_ctx_t *c)
 {
 	(void)c;
 	usync_rw_ticket_write_unlock(&s->rw_ticket);
 }
-static int set_policy_(union usync_rwlock_state *s, usync_wait_policy_t p)
+static int rw_ticket_set_policy_(union usync_rwlock_state *s, usync_wait_policy_t p)
 {
 	return usync_rw_ticket_set_policy(&s->rw_ticket, p);
 }
@@ -81,13 +81,13 @@ static int set_policy_(union usync_rwlock_state *s, usync_wait_policy_t p)
 const struct usync_rwlock_ops usync_rwlock_ops_rw_ticket = {
 	.name = "rw_ticket",
 	.max_threads = USYNC_RW_TICKET_MAX_THREADS,
-	.init = init_,
-	.destroy = destroy_,
-	.read_acquire = read_acquire_,
-	.read_try_acquire = read_try_acquire_,
-	.read_release = read_release_,
-	.write_acquire = write_acquire_,
-	.write_try_acquire = write_try_acquire_,
-	.write_release = write_release_,
-	.set_policy = set_policy_,
+	.init = rw_ticket_init_,
+	.destroy = rw_ticket_destroy_,
+	.read_acquire = rw_ticket_read_acquire_,
+	.read_try_acquire = rw_ticket_read_try_acquire_,
+	.read_release = rw_ticket_read_release_,
+	.write_acquire = rw_ticket_write_acquire_,
+	.write_try_acquire = rw_ticket_write_try_acquire_,
+	.write_release = rw_ticket_write_release_,
+	.set_policy = rw_ticket_set_policy_,
 };
