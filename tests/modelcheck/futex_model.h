@@ -53,10 +53,6 @@ static pthread_mutex_t usync_mc_bucket = PTHREAD_MUTEX_INITIALIZER;
 static struct usync_mc_sleeper usync_mc_sleepers[USYNC_MC_MAX_SLEEPS];
 static int usync_mc_nsleeps; /* under usync_mc_bucket */
 
-/* Futex wake-ups issued that found a sleeper, and futex waits that slept:
- * clients may assert on them to show that a parked check parked. */
-static _Atomic(int) usync_mc_slept;
-
 static long usync_mc_futex(long nr, void *uaddr, long op, uint32_t val)
 {
 	assert(nr == SYS_futex);
@@ -73,8 +69,6 @@ static long usync_mc_futex(long nr, void *uaddr, long op, uint32_t val)
 		assert(me < USYNC_MC_MAX_SLEEPS);
 		usync_mc_sleepers[me].word = uaddr;
 		pthread_mutex_unlock(&usync_mc_bucket);
-		atomic_fetch_add_explicit(&usync_mc_slept, 1,
-					  memory_order_relaxed);
 		/* Asleep until a wake dequeues us: a poll of our slot that,
 		 * as every poll here, ends the execution when it fails. */
 		while (!atomic_load_explicit(&usync_mc_sleepers[me].woken,
