@@ -79,7 +79,8 @@ find_genmc() {
 #
 # Names are KIND-ALG-BOUND.  KIND: lock (spin policy, per-algorithm API),
 # generic (usync_lock_*), park (park policy: waits sleep on the futex
-# model, liveness checked), barrier, bpark, fixture.  The mutation run picks
+# model, liveness checked), barrier, bpark, rw, rwpark, rwgeneric (shared
+# locks), fixture.  The mutation run picks
 # the checks covering a file by KIND and ALG (tests/modelcheck/mutate.py).
 #
 # CLH: GenMC 0.10.3 takes the node pool's CAS retry loop for a spin loop
@@ -132,11 +133,34 @@ quick_checks=(
 	"bpark-mcs-2x2|barrier|MC_BAR_mcs MC_PARK|$LV|pass"
 	"bpark-tournament-2x2|barrier|MC_BAR_tournament MC_PARK|$LV|pass"
 	"bpark-dissemination-2x2|barrier|MC_BAR_dissemination MC_PARK|$LV|pass"
+	# Shared locks (tests/modelcheck/rwlock_client.c): W writers and R
+	# readers, once each.  rw_mcs: pass-ww, because an empty-queue writer's
+	# store of next_writer and the last reader's exchange of it race by
+	# design (the store-buffering handshake of writer_at_head and
+	# read_unlock: the seq_cst total order, not happens-before, decides
+	# which of them admits the writer).
+	"rw-rw_counter-1w2r|rwlock|MC_RW_rw_counter NREADERS=2|$LV|pass"
+	"rw-rw_counter-2w1r|rwlock|MC_RW_rw_counter NWRITERS=2 MC_TRY|$LV|pass"
+	"rwpark-rw_counter-1w1r|rwlock|MC_RW_rw_counter MC_PARK|$LV|pass"
+	"rw-rw_ticket-1w2r|rwlock|MC_RW_rw_ticket NREADERS=2|$LV|pass"
+	"rw-rw_ticket-2w1r|rwlock|MC_RW_rw_ticket NWRITERS=2 MC_TRY|$LV|pass"
+	"rwpark-rw_ticket-1w1r|rwlock|MC_RW_rw_ticket MC_PARK|$LV|pass"
+	"rw-rw_phasefair-1w2r|rwlock|MC_RW_rw_phasefair NREADERS=2|$LV|pass"
+	"rw-rw_phasefair-2w1r|rwlock|MC_RW_rw_phasefair NWRITERS=2 MC_TRY|$LV|pass"
+	"rwpark-rw_phasefair-1w1r|rwlock|MC_RW_rw_phasefair MC_PARK|$LV|pass"
+	"rw-rw_mcs-1w2r|rwlock|MC_RW_rw_mcs NREADERS=2|$LV|pass-ww"
+	"rw-rw_mcs-2w1r|rwlock|MC_RW_rw_mcs NWRITERS=2 MC_TRY|$LV|pass-ww"
+	"rwpark-rw_mcs-1w1r|rwlock|MC_RW_rw_mcs MC_PARK|$LV|pass-ww"
+	"rw-bravo-1w2r|rwlock|MC_RW_bravo NREADERS=2 USYNC_BRAVO_TABLE_BITS=2|$LV|pass"
+	"rw-bravo-2w1r|rwlock|MC_RW_bravo NWRITERS=2 MC_TRY USYNC_BRAVO_TABLE_BITS=2|$LV|pass"
+	"rwpark-bravo-1w1r|rwlock|MC_RW_bravo MC_PARK USYNC_BRAVO_TABLE_BITS=2|$LV|pass"
+	"rwgeneric-bravo_rw_mcs-1w1r|rwlock|MC_RW_GENERIC USYNC_BRAVO_TABLE_BITS=2|$LV|pass-ww"
 	# Regression fixtures: a checker that stops catching these is broken.
 	"fixture-anderson_flag-2x2|lock|MC_FIXTURE_anderson_flag|$LV|fail"
 	"fixture-mcs_handoff_relaxed-2x2|lock|MC_ALG_mcs|$LV|fail|include/usync/spin.h:usync_wake_store:atomic_store_explicit(word, v, memory_order_release)=>atomic_store_explicit(word, v, memory_order_relaxed)"
 	"fixture-mcs_tail_relaxed-2x2|lock|MC_ALG_mcs|$LV|fail|include/usync/mcs.h:usync_mcs_lock:memory_order_acq_rel)=>memory_order_relaxed)"
 	"fixture-park_no_wake-2x2|lock|MC_ALG_mcs MC_PARK|$LV|fail|include/usync/spin.h:usync_wake_store:usync_futex_wake(word, nwake)=>(void)nwake"
+	"fixture-rw_counter_unlock_relaxed-1w2r|rwlock|MC_RW_rw_counter NREADERS=2|$LV|fail|include/usync/rw_counter.h:usync_rw_counter_write_unlock:memory_order_release)=>memory_order_relaxed)"
 )
 full_checks=(
 	"lock-tas-3x2|lock|MC_ALG_tas NTHREADS=3 MC_TRY|$LV|pass-ww"
@@ -167,6 +191,17 @@ full_checks=(
 	"barrier-mcs-4x3|barrier|MC_BAR_mcs NTHREADS=4 EPISODES=3|$LV|pass"
 	"bpark-tournament-3x1|barrier|MC_BAR_tournament MC_PARK NTHREADS=3 EPISODES=1|$LV|pass"
 	"bpark-dissemination-3x1|barrier|MC_BAR_dissemination MC_PARK NTHREADS=3 EPISODES=1|$LV|pass"
+	"rwpark-rw_counter-1w2r|rwlock|MC_RW_rw_counter MC_PARK NREADERS=2|$LV|pass"
+	"rw-rw_counter-1w1rx2|rwlock|MC_RW_rw_counter ITERS=2|$LV|pass"
+	"rwpark-rw_ticket-1w2r|rwlock|MC_RW_rw_ticket MC_PARK NREADERS=2|$LV|pass"
+	"rw-rw_ticket-1w1rx2|rwlock|MC_RW_rw_ticket ITERS=2|$LV|pass"
+	"rwpark-rw_phasefair-1w2r|rwlock|MC_RW_rw_phasefair MC_PARK NREADERS=2|$LV|pass"
+	"rw-rw_phasefair-1w1rx2|rwlock|MC_RW_rw_phasefair ITERS=2|$LV|pass"
+	"rwpark-rw_mcs-1w2r|rwlock|MC_RW_rw_mcs MC_PARK NREADERS=2|$LV|pass-ww"
+	"rw-rw_mcs-1w1rx2|rwlock|MC_RW_rw_mcs ITERS=2|$LV|pass-ww"
+	"rwpark-bravo-1w2r|rwlock|MC_RW_bravo MC_PARK NREADERS=2 USYNC_BRAVO_TABLE_BITS=2|$LV|pass"
+	"rw-bravo-1w1rx2|rwlock|MC_RW_bravo ITERS=2 USYNC_BRAVO_TABLE_BITS=2|$LV|pass"
+	"rwgeneric-bravo_rw_mcs-1w2r|rwlock|MC_RW_GENERIC NREADERS=2 USYNC_BRAVO_TABLE_BITS=2|$LV|pass-ww"
 )
 
 if [[ $mode == mutate ]]; then
