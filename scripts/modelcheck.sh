@@ -79,7 +79,8 @@ find_genmc() {
 #
 # Names are KIND-ALG-BOUND.  KIND: lock (spin policy, per-algorithm API),
 # generic (usync_lock_*), park (park policy: waits sleep on the futex
-# model, liveness checked), barrier, bpark, rw, rwpark, rwgeneric (shared
+# model, liveness checked), timed and tpark (timed acquisition, spin and
+# park policies; tgeneric through usync_lock_acquire_until), barrier, bpark, rw, rwpark, rwgeneric (shared
 # locks), fixture.  The mutation run picks
 # the checks covering a file by KIND and ALG (tests/modelcheck/mutate.py).
 #
@@ -118,6 +119,13 @@ quick_checks=(
 	"park-mcs-2x2|lock|MC_ALG_mcs MC_PARK|$LV|pass"
 	"park-mcs_tp-2x1|lock|MC_ALG_mcs_tp MC_PARK ITERS=1|$LV|pass"
 	"park-clh-2x2|lock|MC_ALG_clh MC_PARK||pass"
+	# Timed acquisition (MC_TIMED: thread 1 times out wherever it could).
+	"timed-tas-2x2|lock|MC_ALG_tas MC_TIMED|$LV|pass-ww"
+	"timed-ttas-2x2|lock|MC_ALG_ttas MC_TIMED|$LV|pass-ww"
+	"timed-backoff-2x2|lock|MC_ALG_backoff MC_TIMED|$LV|pass-ww"
+	"tpark-tas-2x2|lock|MC_ALG_tas MC_TIMED MC_PARK|$LV|pass"
+	"tpark-ttas-2x2|lock|MC_ALG_ttas MC_TIMED MC_PARK|$LV|pass"
+	"tpark-backoff-2x2|lock|MC_ALG_backoff MC_TIMED MC_PARK|$LV|pass"
 	"barrier-counter-2x2|barrier|MC_BAR_counter|$LV|pass"
 	"barrier-tree-2x2|barrier|MC_BAR_tree MC_FANIN=2|$LV|pass"
 	"barrier-mcs-2x2|barrier|MC_BAR_mcs|$LV|pass"

@@ -85,6 +85,8 @@ typedef struct lock_api {
 	void (*unlock)(void *lock, pctx_t *c);
 	uintptr_t (*arrivals)(void *lock); /* changes when a thread enqueues */
 	int (*set_policy)(void *lock, usync_wait_policy_t policy);
+	/* 0, ETIMEDOUT or EINVAL */
+	int (*timedlock)(void *lock, pctx_t *c, const struct timespec *abstime);
 } lock_api_t;
 
 static void *alloc_lock(size_t size)
@@ -124,6 +126,19 @@ static void *alloc_lock(size_t size)
 		(void)c;                                                       \
 		usync_##NAME##_unlock((usync_##NAME##_t *)l);                  \
 	}
+
+/* The timed verb of the locks without memory or context. */
+#define TIMED_SIMPLE_ADAPTER(NAME)                                             \
+	static int NAME##_timedlock_(void *l, pctx_t *c,                       \
+				     const struct timespec *abstime)           \
+	{                                                                      \
+		(void)c;                                                       \
+		return usync_##NAME##_timedlock((usync_##NAME##_t *)l,         \
+						abstime);                      \
+	}
+TIMED_SIMPLE_ADAPTER(tas)
+TIMED_SIMPLE_ADAPTER(ttas)
+TIMED_SIMPLE_ADAPTER(backoff)
 
 /* Every lock's policy verb, for the adapter table. */
 #define POLICY_ADAPTER(NAME)                                                   \
@@ -290,12 +305,12 @@ static uintptr_t clh_arrivals(void *l)
 
 static const lock_api_t per_algorithm[] = {
 	{ "tas", false, tas_create, free_lock, NULL, NULL, tas_lock_,
-	  tas_trylock_, tas_unlock_, NULL, tas_policy_ },
+	  tas_trylock_, tas_unlock_, NULL, tas_policy_, tas_timedlock_ },
 	{ "ttas", false, ttas_create, free_lock, NULL, NULL, ttas_lock_,
-	  ttas_trylock_, ttas_unlock_, NULL, ttas_policy_ },
+	  ttas_trylock_, ttas_unlock_, NULL, ttas_policy_, ttas_timedlock_ },
 	{ "backoff", false, backoff_create, free_lock, NULL, NULL,
 	  backoff_lock_, backoff_trylock_, backoff_unlock_, NULL,
-	  backoff_policy_ },
+	  backoff_policy_, backoff_timedlock_ },
 	{ "ticket", true, ticket_create, free_lock, NULL, NULL, ticket_lock_,
 	  ticket_trylock_, ticket_unlock_, ticket_arrivals, ticket_policy_ },
 	{ "anderson", true, anderson_create, anderson_destroy_, NULL, NULL,
@@ -337,6 +352,12 @@ static void generic_unlock(void *l, pctx_t *c)
 {
 	usync_lock_release((usync_lock_t *)l, &c->generic);
 }
+static int generic_timedlock(void *l, pctx_t *c,
+			     const struct timespec *abstime)
+{
+	return usync_lock_acquire_until((usync_lock_t *)l, &c->generic,
+					abstime);
+}
 static int generic_policy(void *l, usync_wait_policy_t p)
 {
 	return usync_lock_set_policy((usync_lock_t *)l, p);
@@ -376,7 +397,7 @@ static size_t all_apis(lock_api_t *out, size_t cap)
 				 generic_destroy, NULL,		  NULL,
 				 generic_lock,	  generic_trylock,
 				 generic_unlock,  generic_arrivals,
-				 generic_policy };
+				 generic_policy,  generic_timedlock };
 		out[n++] = g;
 	}
 	return n;
@@ -1314,6 +1335,445 @@ static void test_bad_input(void **state)
 	assert_int_equal(mcs_tp.policy, (uint32_t)USYNC_WAIT_DEFAULT);
 }
 
+/* --------------------------------------------------- timed acquisition */
+
+/*
+ * Every lock, both APIs, every policy:
+ *   bad abstime   EINVAL at once, free or held, and the lock untouched;
+ *   deadline      a deadline already past is a trylock; a held lock times
+ *                 out no sooner than its deadline and within TIMED_SLACK_NS
+ *                 after it; a lock released before the deadline is
+ *                 acquired;
+ *   stress        timed waiters with short deadlines beside untimed ones,
+ *                 some critical sections long enough to make them time
+ *                 out: exact count, no exclusion violation, some timeouts,
+ *                 and the lock free and working at the end (no handoff lost
+ *                 to a waiter that had left);
+ *   fifo          the FIFO locks: waiters that time out leave the queue,
+ *                 and the ones that stay (some timed, with far deadlines)
+ *                 are granted in arrival order.
+ */
+
+/* How late a timed-out wait may return: generous, for the sanitizers and
+ * qemu on a loaded 2-core machine; a wait that ignored its deadline would
+ * be late by the holder's whole hold (TIMED_HOLD_NS and more). */
+#define TIMED_SLACK_NS 1500000000ull
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static struct timespec at_ns(uint64_t t)
+{
+	struct timespec ts = { (time_t)(t / 1000000000u),
+			       (long)(t % 1000000000u) };
+	return ts;
+}
+
+/* The algorithms' timed entries: both APIs of every algorithm whose
+ * per-algorithm entry has a timed verb. */
+static size_t timed_apis(lock_api_t *out, size_t cap)
+{
+	lock_api_t all[32];
+	size_t n = all_apis(all, 32), k = 0;
+	for (size_t a = 0; a < n && k < cap; a++) {
+		bool has = false;
+		for (size_t i = 0; i < N_PER; i++)
+			if (strcmp(per_algorithm[i].name, all[a].name) == 0)
+				has = per_algorithm[i].timedlock != NULL;
+		if (has)
+			out[k++] = all[a];
+	}
+	return k;
+}
+
+static pctx_t *new_ctx(const lock_api_t *api, void *lock)
+{
+	pctx_t *c = (pctx_t *)aligned_alloc(USYNC_CACHELINE, sizeof(*c));
+	assert_non_null(c);
+	if (api->ctx_init)
+		assert_int_equal(api->ctx_init(lock, c), 0);
+	return c;
+}
+
+static void free_ctx(const lock_api_t *api, void *lock, pctx_t *c)
+{
+	if (api->ctx_fini)
+		api->ctx_fini(lock, c);
+	free(c);
+}
+
+static void test_timed_bad_abstime(void **state)
+{
+	(void)state;
+	lock_api_t apis[32];
+	size_t n = timed_apis(apis, 32);
+	assert_int_equal(n, 2 * N_PER); /* every lock, both APIs */
+	const struct timespec bad[] = { { 0, -1 }, { 0, 1000000000L },
+					{ 5, 2000000000L } };
+	for (size_t a = 0; a < n; a++) {
+		const lock_api_t *api = &apis[a];
+		void *lock;
+		assert_int_equal(api->create(api, &lock, 4), 0);
+		pctx_t *c = new_ctx(api, lock), *d = new_ctx(api, lock);
+		assert_int_equal(api->timedlock(lock, c, NULL), EINVAL);
+		for (size_t b = 0; b < 3; b++)
+			assert_int_equal(api->timedlock(lock, c, &bad[b]),
+					 EINVAL);
+		/* Untouched: free, so a trylock succeeds ... */
+		assert_true(api->trylock(lock, c));
+		/* ... and held: EINVAL again, at once, nothing queued. */
+		assert_int_equal(api->timedlock(lock, d, NULL), EINVAL);
+		assert_int_equal(api->timedlock(lock, d, &bad[0]), EINVAL);
+		api->unlock(lock, c);
+		api->lock(lock, d);
+		api->unlock(lock, d);
+		free_ctx(api, lock, d);
+		free_ctx(api, lock, c);
+		api->destroy(lock);
+	}
+}
+
+/* A holder that releases by itself `hold_ns` after taking the lock. */
+typedef struct timed_holder {
+	const lock_api_t *api;
+	void *lock;
+	pctx_t *ctx;
+	uint64_t hold_ns;
+	_Atomic(unsigned) phase; /* 1: holding, 2: released */
+} timed_holder_t;
+
+static void *timed_holder_thread(void *arg)
+{
+	timed_holder_t *h = (timed_holder_t *)arg;
+	h->api->lock(h->lock, h->ctx);
+	/* release: pairs with the main thread's acquire poll of phase. */
+	atomic_store_explicit(&h->phase, 1, memory_order_release);
+	struct timespec hold = at_ns(h->hold_ns);
+	nanosleep(&hold, NULL);
+	h->api->unlock(h->lock, h->ctx);
+	atomic_store_explicit(&h->phase, 2, memory_order_release);
+	return NULL;
+}
+
+static void start_holder(timed_holder_t *h, pthread_t *t)
+{
+	assert_int_equal(pthread_create(t, NULL, timed_holder_thread, h), 0);
+	/* acquire: pairs with the holder's release of phase 1. */
+	while (atomic_load_explicit(&h->phase, memory_order_acquire) != 1)
+		sched_yield();
+}
+
+#define TIMED_HOLD_NS 400000000ull /* how long the holder keeps the lock */
+#define TIMED_WAIT_NS 30000000ull  /* the timed-out waits' deadline */
+
+static void run_timed_deadline(const lock_api_t *api,
+			       usync_wait_policy_t policy)
+{
+	void *lock;
+	assert_int_equal(api->create(api, &lock, 4), 0);
+	assert_int_equal(api->set_policy(lock, policy), 0);
+	pctx_t *mine = new_ctx(api, lock), *theirs = new_ctx(api, lock);
+	const struct timespec past = { 0, 0 };
+
+	/* Free, deadline past: acquired, like a trylock. */
+	assert_int_equal(api->timedlock(lock, mine, &past), 0);
+	api->unlock(lock, mine);
+
+	/* Held: a past deadline fails at once; a near one no sooner than
+	 * its time and not much later. */
+	timed_holder_t h = { api, lock, theirs, TIMED_HOLD_NS, 0 };
+	pthread_t t;
+	start_holder(&h, &t);
+	assert_int_equal(api->timedlock(lock, mine, &past), ETIMEDOUT);
+	uint64_t deadline = mono_ns() + TIMED_WAIT_NS;
+	struct timespec ts = at_ns(deadline);
+	int rc = api->timedlock(lock, mine, &ts);
+	uint64_t back = mono_ns();
+	bool held = atomic_load_explicit(&h.phase, memory_order_acquire) == 1;
+	if (rc != ETIMEDOUT || back < deadline ||
+	    back > deadline + TIMED_SLACK_NS)
+		print_error("%s (%s, %s): rc %d, returned %+.3f ms after the "
+			    "deadline\n",
+			    api->name, api_kind(api), policy_name(policy), rc,
+			    ((double)back - (double)deadline) / 1e6);
+	if (held) {
+		/* Still held when we returned: it must have timed out. */
+		assert_int_equal(rc, ETIMEDOUT);
+		assert_true(back >= deadline);
+		assert_true(back <= deadline + TIMED_SLACK_NS);
+	} else if (rc == 0) {
+		api->unlock(lock, mine);
+	}
+	/* Released before a far deadline: acquired, soon after. */
+	ts = at_ns(mono_ns() + 60 * 1000000000ull);
+	assert_int_equal(api->timedlock(lock, mine, &ts), 0);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	assert_int_equal(atomic_load_explicit(&h.phase, memory_order_relaxed),
+			 2);
+	api->unlock(lock, mine);
+
+	/* And the lock works as before. */
+	api->lock(lock, theirs);
+	api->unlock(lock, theirs);
+	assert_true(api->trylock(lock, mine));
+	api->unlock(lock, mine);
+	free_ctx(api, lock, theirs);
+	free_ctx(api, lock, mine);
+	api->destroy(lock);
+}
+
+static void test_timed_deadline(void **state)
+{
+	(void)state;
+	lock_api_t apis[32];
+	size_t n = timed_apis(apis, 32);
+	for (size_t a = 0; a < n; a++) {
+		run_timed_deadline(&apis[a], USYNC_WAIT_SPIN);
+		run_timed_deadline(&apis[a], USYNC_WAIT_YIELD);
+		run_timed_deadline(&apis[a], USYNC_WAIT_PARK);
+	}
+}
+
+typedef struct timed_worker {
+	USYNC_ALIGNED shared_state_t *shared;
+	unsigned id;
+	bool timed;
+	unsigned long acquired;
+	unsigned long timeouts;
+	pthread_t thread;
+} timed_worker_t;
+
+static void *timed_stress_worker(void *arg)
+{
+	timed_worker_t *w = (timed_worker_t *)arg;
+	shared_state_t *s = w->shared;
+	pctx_t *ctx = (pctx_t *)aligned_alloc(USYNC_CACHELINE, sizeof(*ctx));
+	if (ctx == NULL || (s->api->ctx_init && s->api->ctx_init(s->lock, ctx))) {
+		atomic_fetch_add_explicit(&s->ctx_failures, 1,
+					  memory_order_relaxed);
+		free(ctx);
+		return NULL;
+	}
+	unsigned seed = w->id * 2654435761u + 7;
+	/* acquire: pairs with the main thread's release of `go`. */
+	while (!atomic_load_explicit(&s->go, memory_order_acquire))
+		sched_yield();
+	for (unsigned i = 0; i < s->iterations; i++) {
+		seed = seed * 1103515245u + 12345u;
+		if (w->timed) {
+			/* Deadlines of 0-63 us: many expire while a long
+			 * critical section (below) runs. */
+			for (;;) {
+				struct timespec ts = at_ns(
+					mono_ns() + ((seed >> 16) % 64) * 1000u);
+				int rc = s->api->timedlock(s->lock, ctx, &ts);
+				if (rc == 0)
+					break;
+				if (rc != ETIMEDOUT) {
+					atomic_fetch_add_explicit(
+						&s->violations, 1,
+						memory_order_relaxed);
+					break;
+				}
+				w->timeouts++;
+				seed = seed * 1103515245u + 12345u;
+			}
+		} else {
+			s->api->lock(s->lock, ctx);
+		}
+		critical_section(s, w->id + 1);
+		if (i % 16 == 0) {
+			/* A long critical section: 200 us. */
+			uint64_t until = mono_ns() + 200000u;
+			while (mono_ns() < until)
+				usync_cpu_relax();
+		}
+		w->acquired++;
+		s->api->unlock(s->lock, ctx);
+	}
+	if (s->api->ctx_fini)
+		s->api->ctx_fini(s->lock, ctx);
+	free(ctx);
+	return NULL;
+}
+
+static void run_timed_stress(const lock_api_t *api, unsigned nthreads,
+			     usync_wait_policy_t policy)
+{
+	shared_state_t *s = (shared_state_t *)alloc_lock(sizeof(*s));
+	memset(s, 0, sizeof(*s));
+	s->api = api;
+	s->iterations = scaled(nthreads <= 2 ? 1500 : 3000 / nthreads);
+	assert_int_equal(api->create(api, &s->lock, nthreads), 0);
+	assert_int_equal(api->set_policy(s->lock, policy), 0);
+	timed_worker_t workers[MAX_THREADS];
+	memset(workers, 0, sizeof(workers));
+	for (unsigned t = 0; t < nthreads; t++) {
+		workers[t].shared = s;
+		workers[t].id = t;
+		workers[t].timed = t % 2 == 1 || nthreads == 1;
+		assert_int_equal(pthread_create(&workers[t].thread, NULL,
+						timed_stress_worker,
+						&workers[t]),
+				 0);
+	}
+	/* release: pairs with the workers' acquire load of `go`. */
+	atomic_store_explicit(&s->go, 1, memory_order_release);
+	unsigned long total = 0, timeouts = 0;
+	for (unsigned t = 0; t < nthreads; t++) {
+		assert_int_equal(pthread_join(workers[t].thread, NULL), 0);
+		total += workers[t].acquired;
+		timeouts += workers[t].timeouts;
+	}
+	unsigned violations =
+		atomic_load_explicit(&s->violations, memory_order_relaxed);
+	if (s->counter != total || violations != 0)
+		print_error("%s (%s, %s) at %u threads: counter %lu of %lu, "
+			    "%u violations, %lu timeouts\n",
+			    api->name, api_kind(api), policy_name(policy),
+			    nthreads, s->counter, total, violations, timeouts);
+	assert_int_equal(atomic_load_explicit(&s->ctx_failures,
+					      memory_order_relaxed),
+			 0);
+	assert_int_equal(total, (unsigned long)nthreads * s->iterations);
+	assert_int_equal(s->counter, total);
+	assert_int_equal(violations, 0);
+	if (nthreads > 1)
+		assert_true(timeouts > 0); /* the abandonment path ran */
+	/* Nothing left behind: free, and both entry paths still work. */
+	pctx_t *c = new_ctx(api, s->lock);
+	assert_true(api->trylock(s->lock, c));
+	api->unlock(s->lock, c);
+	struct timespec past = { 0, 0 };
+	assert_int_equal(api->timedlock(s->lock, c, &past), 0);
+	api->unlock(s->lock, c);
+	api->lock(s->lock, c);
+	api->unlock(s->lock, c);
+	free_ctx(api, s->lock, c);
+	api->destroy(s->lock);
+	free(s);
+}
+
+static void test_timed_stress(void **state)
+{
+	(void)state;
+	lock_api_t apis[32];
+	size_t n = timed_apis(apis, 32);
+	for (size_t a = 0; a < n; a++) {
+		run_timed_stress(&apis[a], 2, USYNC_WAIT_SPIN);
+		run_timed_stress(&apis[a], 4, USYNC_WAIT_YIELD);
+		run_timed_stress(&apis[a], 4, USYNC_WAIT_PARK);
+	}
+}
+
+/* FIFO with leavers: waiter k is timed; the short ones (SHORT(k)) give
+ * up while the main thread holds the lock, the others wait with a far
+ * deadline and must be served in arrival order. */
+#define TIMED_FIFO_WAITERS 6
+#define SHORT(k) ((k) == 1 || (k) == 2 || (k) == 4)
+
+typedef struct timed_fifo {
+	const lock_api_t *api;
+	void *lock;
+	unsigned order[TIMED_FIFO_WAITERS]; /* written under the lock */
+	unsigned served;                    /* written under the lock */
+	_Atomic(unsigned) gave_up;
+	_Atomic(unsigned) errors;
+} timed_fifo_t;
+
+typedef struct timed_fifo_arg {
+	timed_fifo_t *f;
+	unsigned id;
+	pctx_t *ctx;
+	pthread_t thread;
+} timed_fifo_arg_t;
+
+static void *timed_fifo_waiter(void *arg)
+{
+	timed_fifo_arg_t *a = (timed_fifo_arg_t *)arg;
+	timed_fifo_t *f = a->f;
+	uint64_t wait = SHORT(a->id) ? 100000000ull : 60 * 1000000000ull;
+	struct timespec ts = at_ns(mono_ns() + wait);
+	int rc = f->api->timedlock(f->lock, a->ctx, &ts);
+	if (rc == 0) {
+		f->order[f->served++] = a->id;
+		f->api->unlock(f->lock, a->ctx);
+	}
+	if (rc != (SHORT(a->id) ? ETIMEDOUT : 0))
+		atomic_fetch_add_explicit(&f->errors, 1, memory_order_relaxed);
+	if (rc == ETIMEDOUT)
+		/* release: pairs with the main thread's acquire poll. */
+		atomic_fetch_add_explicit(&f->gave_up, 1, memory_order_release);
+	return NULL;
+}
+
+static void run_timed_fifo(const lock_api_t *api, usync_wait_policy_t policy)
+{
+	timed_fifo_t f;
+	memset(&f, 0, sizeof(f));
+	f.api = api;
+	assert_int_equal(api->create(api, &f.lock, TIMED_FIFO_WAITERS + 1), 0);
+	assert_int_equal(api->set_policy(f.lock, policy), 0);
+	pctx_t *holder = new_ctx(api, f.lock);
+	api->lock(f.lock, holder);
+	timed_fifo_arg_t args[TIMED_FIFO_WAITERS];
+	for (unsigned k = 0; k < TIMED_FIFO_WAITERS; k++) {
+		uintptr_t before = api->arrivals(f.lock);
+		args[k].f = &f;
+		args[k].id = k;
+		args[k].ctx = new_ctx(api, f.lock);
+		assert_int_equal(pthread_create(&args[k].thread, NULL,
+						timed_fifo_waiter, &args[k]),
+				 0);
+		while (api->arrivals(f.lock) == before)
+			sched_yield();
+	}
+	/* acquire: pairs with the leavers' release increments. */
+	while (atomic_load_explicit(&f.gave_up, memory_order_acquire) != 3)
+		sched_yield();
+	api->unlock(f.lock, holder);
+	for (unsigned k = 0; k < TIMED_FIFO_WAITERS; k++) {
+		assert_int_equal(pthread_join(args[k].thread, NULL), 0);
+		free_ctx(api, f.lock, args[k].ctx);
+	}
+	static const unsigned expect[] = { 0, 3, 5 };
+	if (f.served != 3 || f.order[0] != 0 || f.order[1] != 3 ||
+	    f.order[2] != 5)
+		print_error("%s (%s, %s): served %u: %u %u %u\n", api->name,
+			    api_kind(api), policy_name(policy), f.served,
+			    f.order[0], f.order[1], f.order[2]);
+	assert_int_equal(atomic_load_explicit(&f.errors, memory_order_relaxed),
+			 0);
+	assert_int_equal(f.served, 3);
+	for (unsigned k = 0; k < 3; k++)
+		assert_int_equal(f.order[k], expect[k]);
+	assert_true(api->trylock(f.lock, holder));
+	api->unlock(f.lock, holder);
+	free_ctx(api, f.lock, holder);
+	api->destroy(f.lock);
+}
+
+static void test_timed_fifo(void **state)
+{
+	(void)state;
+	lock_api_t apis[32];
+	size_t n = timed_apis(apis, 32), tested = 0;
+	for (size_t a = 0; a < n; a++) {
+		if (!apis[a].fifo)
+			continue;
+		for (int round = 0; round < 3; round++) {
+			run_timed_fifo(&apis[a], USYNC_WAIT_YIELD);
+			run_timed_fifo(&apis[a], USYNC_WAIT_PARK);
+		}
+		tested++;
+	}
+	assert_int_equal(tested, 8); /* 4 FIFO locks x 2 APIs */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1329,9 +1789,16 @@ int main(void)
 		cmocka_unit_test(test_fifo),
 		cmocka_unit_test(test_spin_policy),
 		cmocka_unit_test(test_exclusion),
+		cmocka_unit_test(test_timed_bad_abstime),
+		cmocka_unit_test(test_timed_deadline),
+		cmocka_unit_test(test_timed_fifo),
+		cmocka_unit_test(test_timed_stress),
 #if !USYNC_DEBUG_CHECKS
 		cmocka_unit_test(test_anderson_over_capacity),
 #endif
 	};
+	/* USYNC_TEST_FILTER=test_timed* runs only the matching tests. */
+	if (getenv("USYNC_TEST_FILTER") != NULL)
+		cmocka_set_test_filter(getenv("USYNC_TEST_FILTER"));
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

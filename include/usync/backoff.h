@@ -45,6 +45,8 @@ typedef struct usync_backoff {
 	  USYNC_BACKOFF_BASE }
 
 USYNC_API void usync_backoff_lock_slow(usync_backoff_t *lock);
+USYNC_API int usync_backoff_timedlock_slow(usync_backoff_t *lock,
+					   const struct timespec *abstime);
 
 static inline void usync_backoff_init(usync_backoff_t *lock)
 {
@@ -87,6 +89,18 @@ static inline void usync_backoff_lock(usync_backoff_t *lock)
 {
 	if (USYNC_UNLIKELY(!usync_backoff_trylock(lock)))
 		usync_backoff_lock_slow(lock);
+}
+
+/* Lock, waiting no later than abstime: as usync_tas_timedlock.  The clock
+ * is read before every delay. */
+static inline int usync_backoff_timedlock(usync_backoff_t *lock,
+					  const struct timespec *abstime)
+{
+	if (USYNC_UNLIKELY(!usync_abstime_valid(abstime)))
+		return EINVAL;
+	if (USYNC_LIKELY(usync_backoff_trylock(lock)))
+		return 0;
+	return usync_backoff_timedlock_slow(lock, abstime);
 }
 
 static inline void usync_backoff_unlock(usync_backoff_t *lock)

@@ -47,6 +47,7 @@
 #include <usync/atomics.h>
 
 #include <errno.h>
+#include <time.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -213,6 +214,132 @@ static inline uint32_t usync_wait_while(USYNC_ATOMIC(uint32_t) *word, uint32_t b
 			usync_park(word, busy);
 		} else {
 			usync_spin_pause(s);
+		}
+	}
+}
+
+/*
+ * Deadlines: the timed waits (every lock's *_timedlock, the generic
+ * usync_lock_acquire_until, the condition variable's timedwait) take an
+ * absolute CLOCK_MONOTONIC time, as pthread's clock-selecting waits do.  A
+ * waiter keeps a usync_deadline_t on its stack next to its usync_spin_t.
+ * The clock is read at the first failed poll and then once every
+ * USYNC_DEADLINE_POLLS failed polls (a few microseconds of spinning: a
+ * clock read costs about one poll), after every backoff delay, and after
+ * every yield; a parked waiter sleeps with the deadline as the futex's
+ * timeout.  A wait gives up at most that long after the deadline (plus the
+ * scheduler's own delay in running the thread again).
+ *
+ * Like the spin helper, deadlines perform no memory access another thread
+ * can observe and imply no ordering.
+ */
+typedef struct usync_deadline {
+	const struct timespec *abstime; /* as given: the futex's timeout */
+	uint64_t ns;                    /* the same, in ns since the epoch
+					   of CLOCK_MONOTONIC */
+	uint32_t polls;                 /* failed polls until the next
+					   clock read */
+} usync_deadline_t;
+
+#ifndef USYNC_DEADLINE_POLLS
+#define USYNC_DEADLINE_POLLS 64u
+#endif
+
+/* true if abstime can be a deadline: not NULL, 0 <= tv_nsec < 10^9 (the
+ * EINVAL rule of every timed wait).  A time already past is valid. */
+static inline bool usync_abstime_valid(const struct timespec *abstime)
+{
+	return abstime != NULL && abstime->tv_nsec >= 0 &&
+	       abstime->tv_nsec < 1000000000L;
+}
+
+/* Start a deadline from a valid abstime; reads no clock. */
+static inline void usync_deadline_init(usync_deadline_t *d,
+				       const struct timespec *abstime)
+{
+	d->abstime = abstime;
+	d->ns = abstime->tv_sec < 0
+			? 0
+			: (uint64_t)abstime->tv_sec * 1000000000u +
+				  (uint64_t)abstime->tv_nsec;
+	d->polls = 1; /* the first failed poll reads the clock */
+}
+
+/* Reads the clock: true once the deadline has passed.  Out of line (the
+ * model checker replaces the clock with a choice between both answers). */
+USYNC_API bool usync_deadline_passed(const usync_deadline_t *d);
+
+/* One failed poll of a timed wait: false once the deadline has passed
+ * (the caller then gives up, or abandons its place), else pause as
+ * usync_spin_pause does and return true.  A yield is followed by a clock
+ * read, so a waiter that was descheduled past its deadline notices at its
+ * next poll. */
+/* Count one failed poll: true once the deadline has passed, reading the
+ * clock only every USYNC_DEADLINE_POLLS calls (and at the first). */
+static inline bool usync_deadline_poll(usync_deadline_t *d)
+{
+	if (USYNC_LIKELY(--d->polls != 0))
+		return false;
+	d->polls = USYNC_DEADLINE_POLLS;
+	return usync_deadline_passed(d);
+}
+
+static inline bool usync_spin_pause_until(usync_spin_t *s, usync_deadline_t *d)
+{
+	if (usync_deadline_poll(d))
+		return false;
+	if (USYNC_UNLIKELY(usync_spin_yields_next(s)))
+		d->polls = 1; /* read the clock right after the yield */
+	usync_spin_pause(s);
+	return true;
+}
+
+/* As usync_park, with the deadline as the sleep's timeout: false if the
+ * deadline has passed (the mark may stay set in the word: its next waker
+ * then makes one futex_wake that finds nobody), true when woken or when
+ * the word no longer holds seen.  The caller re-polls either way. */
+USYNC_API bool usync_park_until(USYNC_ATOMIC(uint32_t) *word, uint32_t seen,
+				usync_deadline_t *d);
+
+/* As usync_wait_until, giving up at the deadline: true once *word ==
+ * target (the top bit ignored), false once the deadline has passed
+ * without it.  acquire: as usync_wait_until. */
+static inline bool usync_wait_until_deadline(USYNC_ATOMIC(uint32_t) *word,
+					     uint32_t target, usync_spin_t *s,
+					     usync_deadline_t *d)
+{
+	for (;;) {
+		uint32_t v = atomic_load_explicit(word, memory_order_acquire);
+		if ((v & ~USYNC_PARKED) == target)
+			return true;
+		if (USYNC_UNLIKELY(usync_spin_should_park(s))) {
+			if (!usync_park_until(word, v & ~USYNC_PARKED, d))
+				return false;
+		} else if (!usync_spin_pause_until(s, d)) {
+			return false;
+		}
+	}
+}
+
+/* As usync_wait_while, giving up at the deadline: true once *word !=
+ * busy (the new value in *seen), false once the deadline has passed.
+ * acquire: as usync_wait_until. */
+static inline bool usync_wait_while_deadline(USYNC_ATOMIC(uint32_t) *word,
+					     uint32_t busy, uint32_t *seen,
+					     usync_spin_t *s,
+					     usync_deadline_t *d)
+{
+	for (;;) {
+		uint32_t v = atomic_load_explicit(word, memory_order_acquire);
+		if ((v & ~USYNC_PARKED) != busy) {
+			*seen = v;
+			return true;
+		}
+		if (USYNC_UNLIKELY(usync_spin_should_park(s))) {
+			if (!usync_park_until(word, busy, d))
+				return false;
+		} else if (!usync_spin_pause_until(s, d)) {
+			return false;
 		}
 	}
 }

@@ -33,6 +33,8 @@ typedef struct usync_tas {
 #define USYNC_TAS_INITIALIZER { USYNC_ATOMIC_INIT(0), USYNC_DEFAULT_WAIT_POLICY }
 
 USYNC_API void usync_tas_lock_slow(usync_tas_t *lock);
+USYNC_API int usync_tas_timedlock_slow(usync_tas_t *lock,
+				       const struct timespec *abstime);
 
 static inline void usync_tas_init(usync_tas_t *lock)
 {
@@ -61,6 +63,22 @@ static inline void usync_tas_lock(usync_tas_t *lock)
 {
 	if (USYNC_UNLIKELY(!usync_tas_trylock(lock)))
 		usync_tas_lock_slow(lock);
+}
+
+/* Lock, waiting no later than abstime (absolute CLOCK_MONOTONIC): 0 when
+ * acquired, ETIMEDOUT when the deadline passed first, EINVAL for a NULL
+ * abstime or a tv_nsec outside [0, 10^9).  A deadline already past makes it
+ * a trylock.  Nothing to abandon: a waiter that gives up just stops
+ * retrying (under the park policy it may leave the sleepers' mark behind,
+ * which costs the next unlock one futex_wake). */
+static inline int usync_tas_timedlock(usync_tas_t *lock,
+				      const struct timespec *abstime)
+{
+	if (USYNC_UNLIKELY(!usync_abstime_valid(abstime)))
+		return EINVAL;
+	if (USYNC_LIKELY(usync_tas_trylock(lock)))
+		return 0;
+	return usync_tas_timedlock_slow(lock, abstime);
 }
 
 static inline void usync_tas_unlock(usync_tas_t *lock)

@@ -33,6 +33,8 @@ typedef struct usync_ttas {
 #define USYNC_TTAS_INITIALIZER { USYNC_ATOMIC_INIT(0), USYNC_DEFAULT_WAIT_POLICY }
 
 USYNC_API void usync_ttas_lock_slow(usync_ttas_t *lock);
+USYNC_API int usync_ttas_timedlock_slow(usync_ttas_t *lock,
+					const struct timespec *abstime);
 
 static inline void usync_ttas_init(usync_ttas_t *lock)
 {
@@ -64,6 +66,18 @@ static inline void usync_ttas_lock(usync_ttas_t *lock)
 	 * free.  acquire inside usync_lockword_tas. */
 	if (USYNC_UNLIKELY(!usync_lockword_tas(&lock->locked)))
 		usync_ttas_lock_slow(lock);
+}
+
+/* Lock, waiting no later than abstime: as usync_tas_timedlock. */
+static inline int usync_ttas_timedlock(usync_ttas_t *lock,
+				       const struct timespec *abstime)
+{
+	if (USYNC_UNLIKELY(!usync_abstime_valid(abstime)))
+		return EINVAL;
+	/* acquire inside usync_lockword_tas, as in usync_ttas_lock. */
+	if (USYNC_LIKELY(usync_lockword_tas(&lock->locked)))
+		return 0;
+	return usync_ttas_timedlock_slow(lock, abstime);
 }
 
 static inline void usync_ttas_unlock(usync_ttas_t *lock)

@@ -92,6 +92,19 @@ USYNC_API void usync_lock_acquire(usync_lock_t *lock, usync_lock_ctx_t *ctx);
  * clh, when more than max_threads acquisitions are in flight). */
 USYNC_API bool usync_lock_try_acquire(usync_lock_t *lock,
 				      usync_lock_ctx_t *ctx);
+/*
+ * Acquire, waiting no later than abstime, an absolute CLOCK_MONOTONIC time
+ * (usync/spin.h, "Deadlines").  0 when acquired (ctx then holds the lock,
+ * as after usync_lock_acquire), ETIMEDOUT when the deadline passed first,
+ * EINVAL when abstime is NULL or its tv_nsec is outside [0, 10^9).  A
+ * deadline already past makes it a try_acquire.  A queue lock's waiter
+ * that times out leaves the queue without disturbing the order of the
+ * others (each algorithm's header says how); after ETIMEDOUT the lock and
+ * ctx are as if the call had not been made.
+ */
+USYNC_API int usync_lock_acquire_until(usync_lock_t *lock,
+				       usync_lock_ctx_t *ctx,
+				       const struct timespec *abstime);
 /* Release.  Release semantics, pairing with the next acquire. */
 USYNC_API void usync_lock_release(usync_lock_t *lock, usync_lock_ctx_t *ctx);
 /* Choose the waiting policy (usync/spin.h): 0, or EINVAL for an unknown

@@ -179,6 +179,39 @@ void usync_park(_Atomic(uint32_t) *word, uint32_t seen)
 	usync_futex_wait(word, seen | USYNC_PARKED);
 }
 
+/* ----------------------------------------------------------- deadlines */
+
+bool usync_deadline_passed(const usync_deadline_t *d)
+{
+#ifdef USYNC_DEADLINE_PASSED_OVERRIDE
+	/* The model checker's choice (tests/modelcheck/futex_model.h). */
+	return USYNC_DEADLINE_PASSED_OVERRIDE(d);
+#else
+	return usync_clock_ns() >= d->ns;
+#endif
+}
+
+bool usync_park_until(_Atomic(uint32_t) *word, uint32_t seen,
+		      usync_deadline_t *d)
+{
+	if (usync_deadline_passed(d))
+		return false;
+	uint32_t expected = seen;
+	/* relaxed: as in usync_park. */
+	if (!usync_compare_and_swap(word, &expected, seen | USYNC_PARKED,
+				    memory_order_relaxed,
+				    memory_order_relaxed) &&
+	    expected != (seen | USYNC_PARKED))
+		return true;
+	/* The clock is read again after the sleep, so a futex that returns
+	 * at once (a signal, an emulator without FUTEX_WAIT_BITSET) still
+	 * ends the wait on time. */
+	if (usync_futex_wait_until(word, seen | USYNC_PARKED, d->abstime) ==
+	    ETIMEDOUT)
+		return false;
+	return !usync_deadline_passed(d);
+}
+
 /* ------------------------------------------------------- misuse checks */
 
 #if USYNC_DEBUG_CHECKS

@@ -204,12 +204,6 @@ static int waiter_sleep(struct usync_cond_waiter *w,
 
 typedef void (*cond_lock_fn)(void *lock, void *ctx);
 
-static bool abstime_valid(const struct timespec *abstime)
-{
-	return abstime != NULL && abstime->tv_nsec >= 0 &&
-	       abstime->tv_nsec < 1000000000L;
-}
-
 /*
  * The one wait: every public wait calls this with its lock's unlock and
  * relock.  abstime NULL for no deadline.
@@ -315,7 +309,7 @@ int usync_cond_wait(usync_cond_t *cond, usync_lock_t *lock,
 int usync_cond_timedwait(usync_cond_t *cond, usync_lock_t *lock,
 			 usync_lock_ctx_t *ctx, const struct timespec *abstime)
 {
-	if (!abstime_valid(abstime))
+	if (!usync_abstime_valid(abstime))
 		return EINVAL;
 	USYNC_CHECK(usync_lock_held_debug(lock, ctx),
 		    "wait with a lock that is not held");
@@ -372,7 +366,7 @@ static bool anderson_held(usync_anderson_t *lock, const unsigned *slot)
 					usync_##NAME##_t *lock,                \
 					const struct timespec *abstime)        \
 	{                                                                      \
-		if (!abstime_valid(abstime))                                   \
+		if (!usync_abstime_valid(abstime))                                   \
 			return EINVAL;                                         \
 		USYNC_CHECK(HELD, "wait with a lock that is not held");        \
 		return cond_wait(cond, NAME##_unlock_cb, NAME##_relock_cb,     \
@@ -401,7 +395,7 @@ static bool anderson_held(usync_anderson_t *lock, const unsigned *slot)
 					usync_##NAME##_t *lock, CTX_T *ctx,    \
 					const struct timespec *abstime)        \
 	{                                                                      \
-		if (!abstime_valid(abstime))                                   \
+		if (!usync_abstime_valid(abstime))                                   \
 			return EINVAL;                                         \
 		USYNC_CHECK(HELD, "wait with a lock that is not held");        \
 		return cond_wait(cond, NAME##_unlock_cb, NAME##_relock_cb,     \

@@ -21,6 +21,29 @@ void usync_backoff_lock_slow(usync_backoff_t *lock)
 	} while (!usync_backoff_trylock(lock)); /* acquire inside */
 }
 
+int usync_backoff_timedlock_slow(usync_backoff_t *lock,
+				 const struct timespec *abstime)
+{
+	usync_deadline_t d;
+	usync_spin_t spin;
+	usync_spin_backoff_t backoff;
+	usync_deadline_init(&d, abstime);
+	usync_spin_init(&spin, (usync_wait_policy_t)lock->policy);
+	usync_spin_backoff_init(&backoff, lock->base, lock->cap);
+	do {
+		/* Every attempt: a delay is already tens of relax steps
+		 * once it has grown, against one clock read. */
+		if (usync_deadline_passed(&d))
+			return ETIMEDOUT;
+		if (USYNC_UNLIKELY(usync_spin_should_park(&spin)))
+			return usync_lockword_park_until(&lock->locked, &d)
+				       ? 0
+				       : ETIMEDOUT;
+		usync_spin_backoff_wait(&backoff, &spin);
+	} while (!usync_backoff_trylock(lock)); /* acquire inside */
+	return 0;
+}
+
 static int backoff_init(union usync_lock_state *s, unsigned max_threads)
 {
 	(void)max_threads;
@@ -47,6 +70,14 @@ static void backoff_release(union usync_lock_state *s, usync_lock_ctx_t *ctx)
 	usync_backoff_unlock(&s->backoff);
 }
 
+static int backoff_acquire_until(union usync_lock_state *s,
+				 usync_lock_ctx_t *ctx,
+				 const struct timespec *abstime)
+{
+	(void)ctx;
+	return usync_backoff_timedlock(&s->backoff, abstime);
+}
+
 static int backoff_set_policy(union usync_lock_state *s, usync_wait_policy_t p)
 {
 	return usync_backoff_set_policy(&s->backoff, p);
@@ -59,5 +90,6 @@ const struct usync_lock_ops usync_lock_ops_backoff = {
 	.acquire = backoff_acquire,
 	.try_acquire = backoff_try_acquire,
 	.release = backoff_release,
+	.acquire_until = backoff_acquire_until,
 	.set_policy = backoff_set_policy,
 };

@@ -25,6 +25,9 @@ union usync_lock_state {
 
 /* Park phase of the test-and-set family (src/locks/tas.c). */
 USYNC_HIDDEN void usync_lockword_park(_Atomic(uint32_t) *locked);
+/* The same with a deadline: true if acquired, false once it has passed. */
+USYNC_HIDDEN bool usync_lockword_park_until(_Atomic(uint32_t) *locked,
+					    usync_deadline_t *d);
 
 /* CLOCK_MONOTONIC in nanoseconds (src/atomics/spin.c). */
 USYNC_HIDDEN uint64_t usync_clock_ns(void);
@@ -43,6 +46,10 @@ struct usync_lock_ops {
 	void (*acquire)(union usync_lock_state *s, usync_lock_ctx_t *ctx);
 	bool (*try_acquire)(union usync_lock_state *s, usync_lock_ctx_t *ctx);
 	void (*release)(union usync_lock_state *s, usync_lock_ctx_t *ctx);
+	/* 0 when acquired, ETIMEDOUT when not; abstime already validated
+	 * (usync_abstime_valid). */
+	int (*acquire_until)(union usync_lock_state *s, usync_lock_ctx_t *ctx,
+			     const struct timespec *abstime);
 	int (*set_policy)(union usync_lock_state *s, usync_wait_policy_t p);
 };
 

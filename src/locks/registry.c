@@ -72,6 +72,14 @@ bool usync_lock_try_acquire(usync_lock_t *lock, usync_lock_ctx_t *ctx)
 	return lock->ops->try_acquire(&lock->state, ctx);
 }
 
+int usync_lock_acquire_until(usync_lock_t *lock, usync_lock_ctx_t *ctx,
+			     const struct timespec *abstime)
+{
+	if (!usync_abstime_valid(abstime))
+		return EINVAL;
+	return lock->ops->acquire_until(&lock->state, ctx, abstime);
+}
+
 void usync_lock_release(usync_lock_t *lock, usync_lock_ctx_t *ctx)
 {
 	lock->ops->release(&lock->state, ctx);

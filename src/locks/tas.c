@@ -25,6 +25,23 @@ void usync_lockword_park(_Atomic(uint32_t) *locked)
 		usync_futex_wait(locked, 1u | USYNC_PARKED);
 }
 
+/* As usync_lockword_park, giving up at the deadline.  A woken thread
+ * always retries the exchange before it looks at the clock, so a wake-up
+ * it consumed is never wasted; one that gives up leaves the mark, and the
+ * next unlock makes one futex_wake for the sleepers that remain. */
+bool usync_lockword_park_until(_Atomic(uint32_t) *locked, usync_deadline_t *d)
+{
+	for (;;) {
+		/* acquire: pairs with the release exchange in the unlock. */
+		if (usync_fetch_and_store(locked, 1u | USYNC_PARKED,
+					  memory_order_acquire) == 0)
+			return true;
+		if (usync_deadline_passed(d))
+			return false;
+		usync_futex_wait_until(locked, 1u | USYNC_PARKED, d->abstime);
+	}
+}
+
 bool usync_lockword_remark(_Atomic(uint32_t) *word)
 {
 	/* acquire: if the lock was released since our failed exchange, this
@@ -44,6 +61,23 @@ void usync_tas_lock_slow(usync_tas_t *lock)
 		}
 		usync_spin_pause(&spin);
 	} while (!usync_tas_trylock(lock)); /* acquire inside, see tas.h */
+}
+
+int usync_tas_timedlock_slow(usync_tas_t *lock, const struct timespec *abstime)
+{
+	usync_deadline_t d;
+	usync_spin_t spin;
+	usync_deadline_init(&d, abstime);
+	usync_spin_init(&spin, (usync_wait_policy_t)lock->policy);
+	do {
+		if (USYNC_UNLIKELY(usync_spin_should_park(&spin)))
+			return usync_lockword_park_until(&lock->locked, &d)
+				       ? 0
+				       : ETIMEDOUT;
+		if (!usync_spin_pause_until(&spin, &d))
+			return ETIMEDOUT;
+	} while (!usync_tas_trylock(lock)); /* acquire inside, see tas.h */
+	return 0;
 }
 
 static int tas_init(union usync_lock_state *s, unsigned max_threads)
@@ -71,6 +105,13 @@ static void tas_release(union usync_lock_state *s, usync_lock_ctx_t *ctx)
 	usync_tas_unlock(&s->tas);
 }
 
+static int tas_acquire_until(union usync_lock_state *s, usync_lock_ctx_t *ctx,
+			     const struct timespec *abstime)
+{
+	(void)ctx;
+	return usync_tas_timedlock(&s->tas, abstime);
+}
+
 static int tas_set_policy(union usync_lock_state *s, usync_wait_policy_t p)
 {
 	return usync_tas_set_policy(&s->tas, p);
@@ -83,5 +124,6 @@ const struct usync_lock_ops usync_lock_ops_tas = {
 	.acquire = tas_acquire,
 	.try_acquire = tas_try_acquire,
 	.release = tas_release,
+	.acquire_until = tas_acquire_until,
 	.set_policy = tas_set_policy,
 };

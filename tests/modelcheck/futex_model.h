@@ -56,7 +56,11 @@ static int usync_mc_nsleeps; /* under usync_mc_bucket */
 static long usync_mc_futex(long nr, void *uaddr, long op, uint32_t val)
 {
 	assert(nr == SYS_futex);
-	if (op == FUTEX_WAIT_PRIVATE) {
+	if (op == FUTEX_WAIT_PRIVATE || op == FUTEX_WAIT_BITSET_PRIVATE) {
+		/* FUTEX_WAIT_BITSET: the timed sleep of usync_park_until and
+		 * the condition variable; its timeout may fire at any point
+		 * (see the sleep below). */
+		bool timed = op == FUTEX_WAIT_BITSET_PRIVATE;
 		pthread_mutex_lock(&usync_mc_bucket);
 		/* The kernel's read of the word: under the bucket lock that
 		 * every wake takes too. */
@@ -72,8 +76,24 @@ static long usync_mc_futex(long nr, void *uaddr, long op, uint32_t val)
 		/* Asleep until a wake dequeues us: a poll of our slot that,
 		 * as every poll here, ends the execution when it fails. */
 		while (!atomic_load_explicit(&usync_mc_sleepers[me].woken,
-					     memory_order_acquire))
+					     memory_order_acquire)) {
+			/* A timed sleep may time out instead, at any point:
+			 * the choice is made at each poll, and GenMC places
+			 * the poll anywhere among the other threads' steps.
+			 * Under the bucket lock, as the kernel dequeues a
+			 * timed-out sleeper; a wake that got there first
+			 * wins. */
+			if (timed && __VERIFIER_nondet_int()) {
+				pthread_mutex_lock(&usync_mc_bucket);
+				bool won = usync_mc_sleepers[me].word != NULL;
+				usync_mc_sleepers[me].word = NULL;
+				pthread_mutex_unlock(&usync_mc_bucket);
+				if (won)
+					return -ETIMEDOUT;
+				continue; /* woken first: read the wake */
+			}
 			usync_cpu_relax();
+		}
 		/* Awake.  A write of our own, so that GenMC's detection of
 		 * side-effect-free loop iterations does not take the caller's
 		 * retry loop around this call, nested as it is around our
@@ -118,6 +138,14 @@ static int usync_mc_clock_gettime(clockid_t clock, struct timespec *ts)
 	ts->tv_nsec = (long)(t % 1000000000u);
 	return 0;
 }
+
+/* A deadline (usync_deadline_passed in src/atomics/spin.c): either answer,
+ * at every reading, so a timed wait gives up at every point it could. */
+static inline bool usync_mc_deadline_passed(void)
+{
+	return __VERIFIER_nondet_int() != 0;
+}
+#define USYNC_DEADLINE_PASSED_OVERRIDE(d) ((void)(d), usync_mc_deadline_passed())
 
 static int usync_mc_sched_yield(void)
 {

@@ -6,7 +6,10 @@
  * plain, non-atomic `counter++` races unless the lock orders every
  * critical section before the next (the happens-before edge: GenMC reports
  * the race).  Thread 0's first acquisition is a trylock when MC_TRY is set,
- * and counts only if it succeeded.  After joining, the counter must equal
+ * and counts only if it succeeded.  With MC_TIMED, thread 1's
+ * acquisitions are timed (the deadline may pass at every clock reading:
+ * futex_model.h), each counting only if it returned 0, and any other
+ * result than 0 or ETIMEDOUT fails.  After joining, the counter must equal
  * the acquisitions made.
  *
  * Knobs (-D): MC_ALG_<name> (tas ttas backoff ticket anderson mcs clh
@@ -61,6 +64,7 @@ typedef int mc_ctx_t;
 #define MC_LOCK(l, c) MC_NAME(lock)(l)
 #define MC_TRYLOCK(l, c) MC_NAME(trylock)(l)
 #define MC_UNLOCK(l, c) MC_NAME(unlock)(l)
+#define MC_TIMEDLOCK(l, c, t) MC_NAME(timedlock)((l), (t))
 #elif defined(MC_ALG_ticket)
 typedef usync_ticket_t mc_lock_t;
 typedef int mc_ctx_t;
@@ -130,6 +134,7 @@ typedef usync_lock_ctx_t mc_ctx_t;
 #define MC_LOCK(l, c) usync_lock_acquire(*(l), (c))
 #define MC_TRYLOCK(l, c) usync_lock_try_acquire(*(l), (c))
 #define MC_UNLOCK(l, c) usync_lock_release(*(l), (c))
+#define MC_TIMEDLOCK(l, c, t) usync_lock_acquire_until(*(l), (c), (t))
 #else
 #error "choose a lock: -DMC_ALG_<name>, -DMC_GENERIC_<name> or -DMC_FIXTURE_<name>"
 #endif
@@ -154,6 +159,15 @@ static void *thread_main(void *arg)
 	intptr_t acquired = 0;
 	MC_CTX_INIT(&lock, &ctx);
 	for (int i = 0; i < ITERS; i++) {
+#ifdef MC_TIMED
+		if (id == 1) {
+			const struct timespec deadline = { 1, 0 };
+			int rc = MC_TIMEDLOCK(&lock, &ctx, &deadline);
+			assert(rc == 0 || rc == ETIMEDOUT);
+			if (rc != 0)
+				continue;
+		} else
+#endif
 #ifdef MC_TRY
 		if (id == 0 && i == 0) {
 			if (!MC_TRYLOCK(&lock, &ctx))

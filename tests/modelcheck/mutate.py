@@ -36,11 +36,12 @@ CALL_RE = re.compile(r"\b(atomic_\w+|usync_\w+)\s*\(")
 
 # Which checks (scripts/modelcheck.sh names, shell globs) cover a file, in
 # the order to try them: cheap and likely killers first.
-EVERYTHING = ["lock-*-2x2", "park-*", "bpark-*", "barrier-*", "generic-*", "lock-*", "pool-*"]
+EVERYTHING = ["lock-*-2x2", "park-*", "bpark-*", "barrier-*", "generic-*", "lock-*", "pool-*",
+              "timed-*", "tpark-*", "tgeneric-*"]
 COVER = {
     "include/usync/atomics.h": EVERYTHING,
     "include/usync/spin.h": EVERYTHING,
-    "src/atomics/spin.c": ["park-*", "bpark-*"],
+    "src/atomics/spin.c": ["park-*", "bpark-*", "tpark-*"],
     "include/usync/tas.h": ["*-tas-*"],
     "src/locks/tas.c": ["park-tas-*", "park-ttas-*", "park-backoff-*", "*-tas-*",
                         "*-ttas-*", "*-backoff-*"],
