@@ -65,6 +65,22 @@ COVER = {
     "src/barriers/mcs.c": ["barrier-mcs-*", "bpark-mcs-*"],
     "src/barriers/tournament.c": ["barrier-tournament-*", "bpark-tournament-*"],
     "src/barriers/dissemination.c": ["barrier-dissemination-*", "bpark-dissemination-*"],
+    # --- The shared locks (rwlock_client.c).  bravo runs over rw_phasefair;
+    # the generic API check (rwgeneric) is bravo over rw_mcs.
+    "include/usync/rw_counter.h": ["rw-rw_counter-*", "rwpark-rw_counter-*"],
+    "src/rwlocks/rw_counter.c": ["rwpark-rw_counter-*", "rw-rw_counter-*"],
+    "include/usync/rw_ticket.h": ["rw-rw_ticket-*", "rwpark-rw_ticket-*"],
+    "src/rwlocks/rw_ticket.c": ["rwpark-rw_ticket-*", "rw-rw_ticket-*"],
+    "include/usync/rw_phasefair.h": ["rw-rw_phasefair-*", "rwpark-rw_phasefair-*",
+                                     "rw-bravo-*", "rwpark-bravo-*"],
+    "src/rwlocks/rw_phasefair.c": ["rw-rw_phasefair-*", "rwpark-rw_phasefair-*",
+                                   "rw-bravo-*", "rwpark-bravo-*"],
+    "include/usync/rw_mcs.h": ["rw-rw_mcs-*", "rwpark-rw_mcs-*", "rwgeneric-*"],
+    "src/rwlocks/rw_mcs.c": ["rw-rw_mcs-*", "rwpark-rw_mcs-*", "rwgeneric-*"],
+    "include/usync/bravo.h": ["rw-bravo-*", "rwpark-bravo-*", "rwgeneric-*"],
+    "src/rwlocks/bravo.c": ["rw-bravo-*", "rwpark-bravo-*", "rwgeneric-*"],
+    "src/rwlocks/registry.c": ["rwgeneric-*"],
+    # --- end of the shared locks.
 }
 
 # Survivors that stand, with the reason.  Key: "FILE:FUNCTION:ORDER->NEW"
