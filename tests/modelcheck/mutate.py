@@ -322,6 +322,13 @@ def run(args):
                     verdict = "undecided"
                     killer = f"{parts[0]} ({parts[1]}): {parts[4]}"
                     break
+            else:
+                # No check failed: a survivor only if the checks did run.
+                if not any(len(l.split(None, 4)) == 5 and not l.startswith("modelcheck:")
+                           for l in res.stdout.splitlines()):
+                    verdict = "undecided"
+                    killer = f"no check ran (runner exit {res.returncode}): " + \
+                        (res.stderr.strip().splitlines() or [""])[-1]
             multi = counts[(mu["file"], mu["fn"], mu["order"])] > 1
             key = key_of(mu) + (f"#{mu['nth']}" if multi else "")
             access = f"{mu['op']}({mu['obj']}){mu['role']}" if mu["obj"] else mu["op"]
