@@ -136,15 +136,6 @@ static bool take(usync_cond_t *cond, struct usync_cond_waiter *w)
 
 /* ------------------------------------------------- sleeping and waking */
 
-static bool deadline_passed(const struct timespec *abstime)
-{
-	struct timespec now;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return now.tv_sec > abstime->tv_sec ||
-	       (now.tv_sec == abstime->tv_sec &&
-		now.tv_nsec >= abstime->tv_nsec);
-}
-
 /* The waker's last store to a taken node; after it the node's owner may
  * return and its stack be reused. */
 static void waiter_wake(struct usync_cond_waiter *w)
@@ -163,12 +154,11 @@ static void waiter_wake(struct usync_cond_waiter *w)
 }
 
 /*
- * Sleep until WOKEN: 0.  With abstime, ETIMEDOUT once it has passed,
+ * Sleep until WOKEN: 0.  With a deadline d, ETIMEDOUT once it has passed,
  * unless the node is already TAKEN (then the wake-up is coming and is
  * waited for).  The park protocol of usync/spin.h, without the spinning.
  */
-static int waiter_sleep(struct usync_cond_waiter *w,
-			const struct timespec *abstime)
+static int waiter_sleep(struct usync_cond_waiter *w, usync_deadline_t *d)
 {
 	for (;;) {
 		/* acquire: pairs with the release exchange in waiter_wake. */
@@ -186,13 +176,13 @@ static int waiter_sleep(struct usync_cond_waiter *w,
 				continue;
 			v |= USYNC_PARKED;
 		}
-		if (abstime != NULL && !(v & COND_TAKEN)) {
+		if (d != NULL && !(v & COND_TAKEN)) {
 			/* The clock is read too, so a futex that returns at
 			 * once (EINTR, or no FUTEX_WAIT_BITSET under an
 			 * emulator) still ends the wait on time. */
-			if (usync_futex_wait_until(&w->state, v, abstime) ==
+			if (usync_futex_wait_until(&w->state, v, d->abstime) ==
 				    ETIMEDOUT ||
-			    deadline_passed(abstime))
+			    usync_deadline_passed(d))
 				return ETIMEDOUT;
 		} else {
 			usync_futex_wait(&w->state, v);
@@ -212,8 +202,14 @@ static int cond_wait(usync_cond_t *cond, cond_lock_fn unlock,
 		     cond_lock_fn relock, void *lock, void *ctx,
 		     const struct timespec *abstime)
 {
-	if (abstime != NULL && deadline_passed(abstime))
-		return ETIMEDOUT; /* as if released and re-acquired at once */
+	/* The deadline helper of usync/spin.h, as every timed wait uses. */
+	usync_deadline_t deadline, *d = NULL;
+	if (abstime != NULL) {
+		usync_deadline_init(&deadline, abstime);
+		d = &deadline;
+		if (usync_deadline_passed(d))
+			return ETIMEDOUT; /* as if released and re-acquired */
+	}
 	struct usync_cond_waiter w;
 	/* relaxed: w is private until the guard's release publishes it. */
 	atomic_store_explicit(&w.state, 0, memory_order_relaxed);
@@ -224,7 +220,7 @@ static int cond_wait(usync_cond_t *cond, cond_lock_fn unlock,
 	/* On the list before the lock is released: a signal ordered after
 	 * this release by the lock finds w. */
 	unlock(lock, ctx);
-	int rc = waiter_sleep(&w, abstime);
+	int rc = waiter_sleep(&w, d);
 	if (rc == ETIMEDOUT) {
 		/* relaxed: decides against take()'s fetch_or of TAKEN by
 		 * the word's modification order. */
