@@ -44,6 +44,44 @@
 #define USYNC_MC_MAX_SLEEPS 16
 #endif
 
+/* errno, which the model sets as syscall(2) does (-1 and errno): GenMC
+ * 0.10.3 gives every thread the same errno (a plain global: two threads'
+ * system calls race on it), so the model's is thread-local. */
+static _Thread_local int usync_mc_errno;
+#undef errno
+#define errno usync_mc_errno
+
+/* --- Expiry: a deadline that passes at any point (USYNC_MC_EXPIRY).
+ *
+ * __VERIFIER_nondet_int is no choice: GenMC 0.10.3 returns a number from
+ * the calling thread's random generator (Runtime/Execution.cpp,
+ * callNondetInt), the same in every execution, and explores nothing else.
+ * A client that defines USYNC_MC_EXPIRY gets a real choice instead: its
+ * main calls usync_mc_expire() once the threads are started, a relaxed
+ * store of 1 to usync_mc_expired, and every reading of a deadline (the
+ * timed futex sleep's timeout, usync_deadline_passed) is a relaxed load
+ * of it.  GenMC explores each reading both before and after the store
+ * (rf), and coherence keeps the deadline passed for a thread once it has
+ * seen it pass, as a clock would.  Relaxed: the expiry orders nothing. */
+static _Atomic(int) usync_mc_expired;
+
+static inline void usync_mc_expire(void)
+{
+	/* relaxed: see above. */
+	atomic_store_explicit(&usync_mc_expired, 1, memory_order_relaxed);
+}
+
+static inline bool usync_mc_deadline_reading(void)
+{
+#ifdef USYNC_MC_EXPIRY
+	/* relaxed: see above. */
+	return atomic_load_explicit(&usync_mc_expired, memory_order_relaxed);
+#else
+	return __VERIFIER_nondet_int() != 0;
+#endif
+}
+/* --- end of expiry. */
+
 struct usync_mc_sleeper {
 	const void *word; /* queued on; NULL once woken (under the lock) */
 	_Atomic(int) woken;
@@ -67,7 +105,8 @@ static long usync_mc_futex(long nr, void *uaddr, long op, uint32_t val)
 		if (atomic_load_explicit((_Atomic(uint32_t) *)uaddr,
 					 memory_order_relaxed) != val) {
 			pthread_mutex_unlock(&usync_mc_bucket);
-			return -EAGAIN;
+			errno = EAGAIN; /* syscall(2)'s convention */
+			return -1;
 		}
 		int me = usync_mc_nsleeps++;
 		assert(me < USYNC_MC_MAX_SLEEPS);
@@ -83,13 +122,17 @@ static long usync_mc_futex(long nr, void *uaddr, long op, uint32_t val)
 			 * Under the bucket lock, as the kernel dequeues a
 			 * timed-out sleeper; a wake that got there first
 			 * wins. */
-			if (timed && __VERIFIER_nondet_int()) {
+			if (timed && usync_mc_deadline_reading()) {
 				pthread_mutex_lock(&usync_mc_bucket);
 				bool won = usync_mc_sleepers[me].word != NULL;
 				usync_mc_sleepers[me].word = NULL;
 				pthread_mutex_unlock(&usync_mc_bucket);
-				if (won)
-					return -ETIMEDOUT;
+				if (won) {
+					/* syscall(2)'s convention, which
+					 * spin.c reads. */
+					errno = ETIMEDOUT;
+					return -1;
+				}
 				continue; /* woken first: read the wake */
 			}
 			usync_cpu_relax();
@@ -139,11 +182,12 @@ static int usync_mc_clock_gettime(clockid_t clock, struct timespec *ts)
 	return 0;
 }
 
-/* A deadline (usync_deadline_passed in src/atomics/spin.c): either answer,
- * at every reading, so a timed wait gives up at every point it could. */
+/* A deadline (usync_deadline_passed in src/atomics/spin.c): with
+ * USYNC_MC_EXPIRY either answer, at every reading (see above), so a timed
+ * wait gives up at every point it could. */
 static inline bool usync_mc_deadline_passed(void)
 {
-	return __VERIFIER_nondet_int() != 0;
+	return usync_mc_deadline_reading();
 }
 #define USYNC_DEADLINE_PASSED_OVERRIDE(d) ((void)(d), usync_mc_deadline_passed())
 
