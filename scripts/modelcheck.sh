@@ -163,12 +163,30 @@ quick_checks=(
 	"rw-bravo-2w1r|rwlock|MC_RW_bravo NWRITERS=2 MC_TRY USYNC_BRAVO_TABLE_BITS=2|$LV|pass"
 	"rwpark-bravo-1w1r|rwlock|MC_RW_bravo MC_PARK USYNC_BRAVO_TABLE_BITS=2|$LV|pass"
 	"rwgeneric-bravo_rw_mcs-1w1r|rwlock|MC_RW_GENERIC USYNC_BRAVO_TABLE_BITS=2|$LV|pass-ww"
+	# --- The condition variable (tests/modelcheck/cond_client.c): signal
+	# (one waiter, one signal under the lock; outside: the signal after the
+	# unlock), broadcast (two waiters), timed (a timed waiter, an untimed
+	# one and a signal; the deadline passes anywhere).  pass-ww: the cond's
+	# guard is a tas lock (its failed exchange against the unlock's store).
+	"cond-signal-tas|cond|MC_COND_signal MC_LOCK_tas|$LV|pass-ww"
+	"cond-signal-mcs|cond|MC_COND_signal MC_LOCK_mcs|$LV|pass-ww"
+	"cond-signal-generic|cond|MC_COND_signal MC_LOCK_generic|$LV --disable-instruction-caching|pass-ww"
+	"cond-outside-tas|cond|MC_COND_signal MC_OUTSIDE MC_LOCK_tas|$LV|pass-ww"
+	"cond-outside-mcs|cond|MC_COND_signal MC_OUTSIDE MC_LOCK_mcs|$LV|pass-ww"
+	"cond-broadcast-tas|cond|MC_COND_broadcast MC_LOCK_tas|$LV|pass-ww"
+	"cond-timed-tas|cond|MC_COND_timed MC_LOCK_tas|$LV|pass-ww"
+	# --- end of the condition variable.
 	# Regression fixtures: a checker that stops catching these is broken.
 	"fixture-anderson_flag-2x2|lock|MC_FIXTURE_anderson_flag|$LV|fail"
 	"fixture-mcs_handoff_relaxed-2x2|lock|MC_ALG_mcs|$LV|fail|include/usync/spin.h:usync_wake_store:atomic_store_explicit(word, v, memory_order_release)=>atomic_store_explicit(word, v, memory_order_relaxed)"
 	"fixture-mcs_tail_relaxed-2x2|lock|MC_ALG_mcs|$LV|fail|include/usync/mcs.h:usync_mcs_lock:memory_order_acq_rel)=>memory_order_relaxed)"
 	"fixture-park_no_wake-2x2|lock|MC_ALG_mcs MC_PARK|$LV|fail|include/usync/spin.h:usync_wake_store:usync_futex_wake(word, nwake)=>(void)nwake"
 	"fixture-rw_counter_unlock_relaxed-1w2r|rwlock|MC_RW_rw_counter NREADERS=2|$LV|fail|include/usync/rw_counter.h:usync_rw_counter_write_unlock:memory_order_release)=>memory_order_relaxed)"
+	# --- The condition variable: a timed-out waiter that ignores a TAKEN
+	# set before its TIMED_OUT (the signal is lost: the untimed waiter sleeps
+	# for ever).
+	"fixture-cond_timeout_steals-tas|cond|MC_COND_timed MC_LOCK_tas|$LV|fail|src/cond/cond.c:cond_wait:old & (COND_TAKEN | COND_WOKEN)=>old & COND_WOKEN"
+	# --- end of the condition variable's fixtures.
 )
 full_checks=(
 	"lock-tas-3x2|lock|MC_ALG_tas NTHREADS=3 MC_TRY|$LV|pass-ww"
@@ -210,6 +228,9 @@ full_checks=(
 	"rwpark-bravo-1w2r|rwlock|MC_RW_bravo MC_PARK NREADERS=2 USYNC_BRAVO_TABLE_BITS=2|$LV|pass"
 	"rw-bravo-1w1rx2|rwlock|MC_RW_bravo ITERS=2 USYNC_BRAVO_TABLE_BITS=2|$LV|pass"
 	"rwgeneric-bravo_rw_mcs-1w2r|rwlock|MC_RW_GENERIC NREADERS=2 USYNC_BRAVO_TABLE_BITS=2|$LV|pass-ww"
+	# --- The condition variable: broadcast through a queue lock.
+	"cond-broadcast-ticket|cond|MC_COND_broadcast MC_LOCK_ticket|$LV|pass-ww"
+	# --- end of the condition variable.
 )
 
 if [[ $mode == mutate ]]; then
