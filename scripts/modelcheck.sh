@@ -163,6 +163,10 @@ quick_checks=(
 	"rw-bravo-2w1r|rwlock|MC_RW_bravo NWRITERS=2 MC_TRY USYNC_BRAVO_TABLE_BITS=2|$LV|pass"
 	"rwpark-bravo-1w1r|rwlock|MC_RW_bravo MC_PARK USYNC_BRAVO_TABLE_BITS=2|$LV|pass"
 	"rwgeneric-bravo_rw_mcs-1w1r|rwlock|MC_RW_GENERIC USYNC_BRAVO_TABLE_BITS=2|$LV|pass-ww"
+	# --- Shared locks, added for the mutation run: bravo twice in a row (a
+	# fast reader after a reader's slot clear; 77 executions).
+	"rw-bravo-1w1rx2|rwlock|MC_RW_bravo ITERS=2 USYNC_BRAVO_TABLE_BITS=2|$LV|pass"
+	# --- end of the shared locks' additions.
 	# --- The condition variable (tests/modelcheck/cond_client.c): signal
 	# (one waiter, one signal under the lock; outside: the signal after the
 	# unlock), broadcast (two waiters), timed (a timed waiter, an untimed
@@ -226,7 +230,6 @@ full_checks=(
 	"rwpark-rw_mcs-1w2r|rwlock|MC_RW_rw_mcs MC_PARK NREADERS=2|$LV|pass-ww"
 	"rw-rw_mcs-1w1rx2|rwlock|MC_RW_rw_mcs ITERS=2|$LV|pass-ww"
 	"rwpark-bravo-1w2r|rwlock|MC_RW_bravo MC_PARK NREADERS=2 USYNC_BRAVO_TABLE_BITS=2|$LV|pass"
-	"rw-bravo-1w1rx2|rwlock|MC_RW_bravo ITERS=2 USYNC_BRAVO_TABLE_BITS=2|$LV|pass"
 	"rwgeneric-bravo_rw_mcs-1w2r|rwlock|MC_RW_GENERIC NREADERS=2 USYNC_BRAVO_TABLE_BITS=2|$LV|pass-ww"
 	# --- The condition variable: broadcast through a queue lock.
 	"cond-broadcast-ticket|cond|MC_COND_broadcast MC_LOCK_ticket|$LV|pass-ww"
