@@ -164,7 +164,10 @@ quick_checks=(
 	"rwpark-bravo-1w1r|rwlock|MC_RW_bravo MC_PARK USYNC_BRAVO_TABLE_BITS=2|$LV|pass"
 	"rwgeneric-bravo_rw_mcs-1w1r|rwlock|MC_RW_GENERIC USYNC_BRAVO_TABLE_BITS=2|$LV|pass-ww"
 	# --- Shared locks, added for the mutation run: bravo twice in a row (a
-	# fast reader after a reader's slot clear; 77 executions).
+	# fast reader after a reader's slot clear; 77 executions), and rw_mcs
+	# twice with trylocks first (a node published by a trylock's CAS is
+	# read by the next arrival).
+	"rw-rw_mcs-1w1rx2t|rwlock|MC_RW_rw_mcs ITERS=2 MC_TRY|$LV|pass-ww"
 	"rw-bravo-1w1rx2|rwlock|MC_RW_bravo ITERS=2 USYNC_BRAVO_TABLE_BITS=2|$LV|pass"
 	# --- end of the shared locks' additions.
 	# --- The condition variable (tests/modelcheck/cond_client.c): signal
