@@ -95,6 +95,113 @@ JUSTIFIED = {
         "weakening pool-clh-2x1 kills).  GenMC 0.10.3 gives a failed CAS's read the success "
         "order (Runtime/Execution.cpp, visitAtomicCmpXchgInst), so no check can see the "
         "failure order.",
+    # --- The shared locks.
+    "src/rwlocks/bravo.c:maybe_rebias:release->relaxed":
+        "Needed, not reachable in the model: a fast reader that reads this rbias = 1 gets "
+        "the last writer's section only through it (the slow reader holds the inner lock "
+        "after that writer).  rbias starts at 1, so a writer before a re-bias has revoked, "
+        "which sets inhibit_until 9 scan-times ahead on the model clock; that clock moves "
+        "only when read (3000 ns a reading), and no later maybe_rebias in the bounded checks "
+        "reads it past that point, so no re-bias follows a writer there.",
+    "src/rwlocks/bravo.c:revoke:release->relaxed":
+        "Needed for the reason of maybe_rebias's release (a fast reader reading this "
+        "rbias = 1 must get the sections before the trylock), not reachable in the model: "
+        "rbias is 1 at a write trylock only if no writer came before (after a revocation no "
+        "re-bias happens within the checks' bounds, see maybe_rebias), so there is nothing "
+        "to publish.",
+    "src/rwlocks/bravo.c:revoke:seq_cst->removed#2":
+        "Stronger than needed in C11 and IMM as GenMC models them: the store-buffering pair "
+        "(seq_cst store of rbias = 0 and seq_cst slot loads here, the reader's seq_cst slot "
+        "CAS and seq_cst re-read of rbias) is ordered by the seq_cst accesses alone, as the "
+        "comment at the fence says; the fence states the store-to-load order explicitly "
+        "(docs/memory-ordering.md 10.5).",
+    "src/rwlocks/bravo.c:revoke:seq_cst->acq_rel#2":
+        "As revoke's fence removed: the seq_cst accesses order the store-buffering pair "
+        "without it.",
+    "src/rwlocks/rw_mcs.c:writer_at_head:seq_cst->removed#2":
+        "Stronger than needed in C11: the store-buffering pair (store of next_writer, load of "
+        "reader_count here; decrement of reader_count, exchange of next_writer in "
+        "read_unlock) is ordered by its seq_cst accesses alone, as the comment says; the "
+        "fences restate the store-to-load order (docs/memory-ordering.md 10.4).",
+    "src/rwlocks/rw_mcs.c:writer_at_head:seq_cst->acq_rel#2":
+        "As writer_at_head's fence removed: the seq_cst accesses order the pair.",
+    "src/rwlocks/rw_mcs.c:usync_rw_mcs_read_unlock:seq_cst->removed#3":
+        "As writer_at_head's fence removed: the seq_cst decrement and exchange order the "
+        "store-buffering pair without the fence.",
+    "src/rwlocks/rw_mcs.c:usync_rw_mcs_read_unlock:seq_cst->acq_rel#3":
+        "As writer_at_head's fence removed.",
+    "src/rwlocks/rw_mcs.c:usync_rw_mcs_read_unlock:seq_cst->acq_rel#2":
+        "Stronger than needed while the fences stay: with a seq_cst fence between the two "
+        "accesses on each side of the store-buffering pair, RC11 forbids both sides missing "
+        "each other whatever the accesses' orders; the decrement's release (kept by acq_rel) "
+        "is what publishes the reader's section to the writer.  The seq_cst accesses and the "
+        "fences each suffice; the code keeps both (see the fence entries).",
+    "src/rwlocks/rw_mcs.c:usync_rw_mcs_read_unlock:seq_cst->acq_rel#4":
+        "Stronger than needed while the fences stay (as the decrement, #2): the exchange "
+        "races only the writer's exchange of next_writer, an RMW against an RMW that "
+        "atomicity decides; its acquire (kept) reads the writer's release store.",
+    "src/rwlocks/rw_mcs.c:writer_at_head:seq_cst->acq_rel#4":
+        "Stronger than needed while the fences stay: the exchange of next_writer races only "
+        "the last reader's exchange (RMW against RMW: atomicity decides who admits the "
+        "writer); the readers' sections reach the writer through its load of reader_count.",
+    "src/rwlocks/rw_mcs.c:usync_rw_mcs_write_trylock:seq_cst->acq_rel":
+        "Stronger than needed: taking the announcement back is an exchange of next_writer "
+        "against the last reader's exchange, decided by atomicity; its acquire (kept) is all "
+        "the path that waits to be admitted needs before wait_admitted's own acquire.",
+    "src/rwlocks/rw_mcs.c:admit_reader_successor:seq_cst->acq_rel":
+        "Stronger than needed: an RMW of reader_count reads the latest value whatever its "
+        "order, and its release (kept) orders it before admit(); its place in the SC order "
+        "is used by no argument (the only one, the store-buffering pair, involves the last "
+        "decrement and the writer's load, both fenced).  The header keeps every "
+        "reader_count access seq_cst for uniformity.",
+    "src/rwlocks/rw_mcs.c:join:seq_cst->acq_rel":
+        "As admit_reader_successor's increment: an RMW, release kept; the SC order is not "
+        "relied on (the increment is hb before pred's decrement through the next link).",
+    "src/rwlocks/rw_mcs.c:reader_at_head:seq_cst->acq_rel":
+        "As admit_reader_successor's increment: an RMW, release kept; no argument uses its "
+        "place in the SC order.",
+    "src/rwlocks/rw_mcs.c:pass_head:seq_cst->acq_rel":
+        "As admit_reader_successor's increment (made for the reader admitted next).",
+    "src/rwlocks/rw_mcs.c:usync_rw_mcs_write_unlock:seq_cst->acq_rel":
+        "As admit_reader_successor's increment (made for the reader admitted next).",
+    "src/rwlocks/rw_mcs.c:join:acquire->relaxed#2":
+        "Required by C11, not by the algorithm: the CAS's failure order is acquire (#3), and "
+        "C11 (7.17.7.4) forbids a failure order stronger than the success order.  On "
+        "success the reader enters only after wait_admitted's acquire load of pred's "
+        "release admission.",
+    "src/rwlocks/rw_mcs.c:join:acquire->relaxed#3":
+        "Not observable by GenMC: 0.10.3 gives a failed CAS's read the success order (see "
+        "clh.c pool_pop).  Needed as the load's acquire (#1) is: a failure that reads pred "
+        "admitted goes in beside it.",
+    "src/rwlocks/rw_mcs.c:usync_rw_mcs_write_trylock:acq_rel->release":
+        "Stronger than needed: a successful CAS is always followed by writer_at_head's "
+        "seq_cst fence, which makes the CAS's read of the last holder's release an acquire "
+        "(fence synchronisation), before the section.",
+    "src/rwlocks/rw_mcs.c:usync_rw_mcs_write_trylock:release->relaxed":
+        "Stronger than needed: the bailing writer wrote nothing to publish, and the sections "
+        "before it reach the next arrival through tail's release sequence, which this CAS "
+        "(an RMW, as the one that enqueued us) continues.",
+    "src/rwlocks/rw_mcs.c:join:acquire->relaxed#1":
+        "Stronger than needed: whoever cleared pred's BLOCKED (a writer's or a reader's "
+        "admit, or pred itself) first incremented reader_count (an acq_rel-or-stronger RMW).  "
+        "Our own increment, after this load, cannot precede that one in reader_count's "
+        "modification order (it would then synchronise with it and happen before the write "
+        "this load read: a coherence cycle), so it reads from that increment's release "
+        "sequence, and every section before the admission happens-before ours.",
+    "src/rwlocks/rw_mcs.c:join:release->relaxed#4":
+        "Stronger than needed, by join's acquire argument (#1): a reader going in beside us "
+        "synchronises with our increment of reader_count, which comes before this clear and "
+        "after everything we acquired; the clear publishes nothing more.",
+    "src/rwlocks/rw_mcs.c:reader_at_head:release->relaxed":
+        "Stronger than needed, as join's clear (#4): a reader going in beside us "
+        "synchronises with our increment of reader_count, which follows our tail swap (the "
+        "acquire of the last holder's release).",
+    "src/rwlocks/rw_phasefair.c:usync_rw_phasefair_write_unlock_park:release->relaxed#2":
+        "Stronger than needed: usync_rw_wake(&rin, ...) just before it issues a seq_cst "
+        "fence, which as a release fence makes this store, even relaxed, publish the section "
+        "to the next writer's acquire load of wout (fence synchronisation; the spin-policy "
+        "unlock, which has no fence there, needs the release, and its weakening is killed).",
+    # --- end of the shared locks.
 }
 
 
@@ -396,6 +503,23 @@ def render(args, results):
     return 0 if killed + justified == total else 1
 
 
+def merge(args, other):
+    """Rows of another run (say, of some files only) into the last results."""
+    results = os.path.join(os.path.abspath(args.root), "build-modelcheck/mutation-results.json")
+    add = json.load(open(other))
+    if os.path.exists(results):
+        base = json.load(open(results))
+        fresh = {r["key"]: r for r in add["rows"]}
+        rows = [fresh.pop(r["key"], r) for r in base["rows"]] + list(fresh.values())
+        base.update(rows=rows, seconds=base["seconds"] + add["seconds"])
+    else:
+        base = add
+    os.makedirs(os.path.dirname(results), exist_ok=True)
+    with open(results, "w") as f:
+        json.dump(base, f, indent=1)
+    return render(args, results)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--root", default=os.path.join(os.path.dirname(__file__), "../.."))
@@ -406,7 +530,13 @@ def main():
     ap.add_argument("--seed", nargs=2, metavar=("DIR", "SPEC"))
     ap.add_argument("--render", action="store_true",
                     help="only rebuild the table from build-modelcheck/mutation-results.json")
+    ap.add_argument("--merge", metavar="FILE",
+                    help="merge the rows of another run's results (a JSON that run wrote) into "
+                         "build-modelcheck/mutation-results.json, replacing rows with the same "
+                         "key, then rebuild the table")
     args = ap.parse_args()
+    if args.merge:
+        return merge(args, args.merge)
     if args.render:
         return render(args, os.path.join(os.path.abspath(args.root),
                                          "build-modelcheck/mutation-results.json"))
