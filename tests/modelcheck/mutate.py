@@ -81,6 +81,11 @@ COVER = {
     "src/rwlocks/bravo.c": ["rw-bravo-*", "rwpark-bravo-*", "rwgeneric-*"],
     "src/rwlocks/registry.c": ["rwgeneric-*"],
     # --- end of the shared locks.
+    # --- The condition variable (cond_client.c).
+    "include/usync/cond.h": ["cond-signal-*", "cond-outside-*", "cond-timed-*",
+                             "cond-broadcast-*"],
+    "src/cond/cond.c": ["cond-signal-*", "cond-outside-*", "cond-timed-*", "cond-broadcast-*"],
+    # --- end of the condition variable.
 }
 
 # Survivors that stand, with the reason.  Key: "FILE:FUNCTION:ORDER->NEW"
