@@ -202,6 +202,12 @@ static void anderson_unlock_(void *l, pctx_t *c)
 {
 	usync_anderson_unlock((usync_anderson_t *)l, c->slot);
 }
+static int anderson_timedlock_(void *l, pctx_t *c,
+			      const struct timespec *abstime)
+{
+	return usync_anderson_timedlock((usync_anderson_t *)l, &c->slot,
+					abstime);
+}
 static uintptr_t anderson_arrivals(void *l)
 {
 	/* relaxed: observation only. */
@@ -319,7 +325,7 @@ static const lock_api_t per_algorithm[] = {
 	  ticket_trylock_, ticket_unlock_, ticket_arrivals, ticket_policy_ },
 	{ "anderson", true, anderson_create, anderson_destroy_, NULL, NULL,
 	  anderson_lock_, anderson_trylock_, anderson_unlock_,
-	  anderson_arrivals, anderson_policy_ },
+	  anderson_arrivals, anderson_policy_, anderson_timedlock_ },
 	{ "mcs", true, mcs_create, free_lock, NULL, NULL, mcs_lock_,
 	  mcs_trylock_, mcs_unlock_, mcs_arrivals, mcs_policy_ },
 	{ "clh", true, clh_create, clh_destroy_, clh_ctx_init_, clh_ctx_fini_,
@@ -845,6 +851,199 @@ static void test_anderson_over_capacity(void **state)
 	run_exclusion(&small, 8, USYNC_WAIT_PARK);
 }
 #endif
+
+/* ------------------------------------------------- Anderson, timed leave */
+
+static uint32_t anderson_slot_value(usync_anderson_t *lock, uint32_t ticket)
+{
+	/* relaxed: test observation. */
+	return atomic_load_explicit(&lock->slots[ticket & lock->mask].granted,
+				    memory_order_relaxed) &
+	       ~USYNC_PARKED;
+}
+
+static uint32_t anderson_next(usync_anderson_t *lock)
+{
+	/* relaxed: test observation. */
+	return atomic_load_explicit(&lock->next_slot, memory_order_relaxed);
+}
+
+typedef struct anderson_waiter {
+	usync_anderson_t *lock;
+	const struct timespec *deadline; /* NULL: usync_anderson_lock */
+	int rc;
+	_Atomic(int) acquired;
+} anderson_waiter_t;
+
+static void *anderson_waiter_thread(void *arg)
+{
+	anderson_waiter_t *w = (anderson_waiter_t *)arg;
+	unsigned slot = 0;
+	if (w->deadline != NULL) {
+		w->rc = usync_anderson_timedlock(w->lock, &slot, w->deadline);
+		if (w->rc != 0)
+			return NULL;
+	} else {
+		usync_anderson_lock(w->lock, &slot);
+	}
+	/* release: pairs with the main thread's acquire poll. */
+	atomic_store_explicit(&w->acquired, 1, memory_order_release);
+	usync_anderson_unlock(w->lock, slot);
+	return NULL;
+}
+
+/*
+ * Leavers, driven from one thread with deadlines already past.  Two timed
+ * waiters in a row leave (the second behind the first's mark); the next
+ * arrival follows both marks back to the holder's successor slot and gets
+ * the lock when the holder releases it, not before; its unlock grants the
+ * next ticket.  A leaver at the tail: the holder's grant lands in the
+ * leaver's slot, and a trylock follows the mark to it.
+ */
+static void test_anderson_timed_leave(void **state)
+{
+	(void)state;
+	const struct timespec past = { 0, 0 };
+	usync_anderson_t lock;
+	assert_int_equal(usync_anderson_init(&lock, 4), 0);
+	unsigned held, slot = 12345;
+	usync_anderson_lock(&lock, &held); /* ticket 0 */
+	assert_int_equal(usync_anderson_timedlock(&lock, &slot, &past),
+			 ETIMEDOUT); /* ticket 1 */
+	assert_int_equal(slot, 12345); /* untouched */
+	assert_int_equal(anderson_next(&lock), 2);
+	assert_int_equal(anderson_slot_value(&lock, 2), USYNC_ANDERSON_LEFT | 2);
+	assert_int_equal(usync_anderson_timedlock(&lock, &slot, &past),
+			 ETIMEDOUT); /* ticket 2, behind the first mark */
+	assert_int_equal(anderson_slot_value(&lock, 3), USYNC_ANDERSON_LEFT | 3);
+	assert_false(usync_anderson_trylock(&lock, &slot));
+
+	anderson_waiter_t w = { &lock, NULL, 0, 0 };
+	pthread_t t;
+	assert_int_equal(pthread_create(&t, NULL, anderson_waiter_thread, &w),
+			 0); /* ticket 3 */
+	while (anderson_next(&lock) != 4)
+		sched_yield();
+	for (int i = 0; i < 50; i++) {
+		assert_int_equal(atomic_load_explicit(&w.acquired,
+						      memory_order_acquire),
+				 0);
+		sched_yield();
+	}
+	usync_anderson_unlock(&lock, held); /* grants ticket 1 */
+	assert_int_equal(pthread_join(t, NULL), 0);
+	assert_int_equal(atomic_load_explicit(&w.acquired,
+					      memory_order_acquire),
+			 1);
+	/* The inheritor's unlock granted ticket 4 in order. */
+	assert_int_equal(anderson_slot_value(&lock, 4), 4);
+
+	/* A leaver at the tail, then the release: the lock is free behind
+	 * a mark. */
+	usync_anderson_lock(&lock, &held); /* ticket 4 */
+	assert_int_equal(usync_anderson_timedlock(&lock, &slot, &past),
+			 ETIMEDOUT); /* ticket 5 */
+	usync_anderson_unlock(&lock, held); /* grants 5, to nobody */
+	assert_int_equal(anderson_slot_value(&lock, 5), 5);
+	assert_true(usync_anderson_trylock(&lock, &slot)); /* ticket 6 */
+	assert_int_equal(slot, 6 & lock.mask);
+	usync_anderson_unlock(&lock, slot);
+	/* And through timedlock, with its deadline past. */
+	usync_anderson_lock(&lock, &held); /* ticket 7 */
+	assert_int_equal(usync_anderson_timedlock(&lock, &slot, &past),
+			 ETIMEDOUT); /* ticket 8 */
+	usync_anderson_unlock(&lock, held);
+	assert_int_equal(usync_anderson_timedlock(&lock, &slot, &past), 0);
+	assert_int_equal(slot, 9 & lock.mask);
+	usync_anderson_unlock(&lock, slot);
+	usync_anderson_lock(&lock, &held); /* ticket 10, granted in order */
+	assert_int_equal(held, 10 & lock.mask);
+	usync_anderson_unlock(&lock, held);
+	usync_anderson_destroy(&lock);
+}
+
+/*
+ * A leaver's ticket stays outstanding until the grant passes it, so a
+ * thread timing out again and again would fill the array.  The timed path
+ * takes a ticket only while one of the slots - 1 tickets before it has
+ * been released: with the lock held, at most slots - 1 tickets are ever
+ * outstanding, however many timeouts.  After the release, a trylock
+ * follows every mark back to the grant.
+ */
+static void test_anderson_timed_room(void **state)
+{
+	(void)state;
+	const struct timespec past = { 0, 0 };
+	for (unsigned capacity = 1; capacity <= 5; capacity++) {
+		usync_anderson_t lock;
+		assert_int_equal(usync_anderson_init(&lock, capacity), 0);
+		uint32_t slots = lock.mask + 1;
+		assert_true(slots > capacity);
+		unsigned held, slot;
+		usync_anderson_lock(&lock, &held);
+		for (int i = 0; i < 1000; i++) {
+			assert_int_equal(usync_anderson_timedlock(&lock, &slot,
+								  &past),
+					 ETIMEDOUT);
+			assert_true(anderson_next(&lock) <= slots - 1);
+		}
+		assert_int_equal(anderson_next(&lock), slots - 1);
+		usync_anderson_unlock(&lock, held);
+		assert_true(usync_anderson_trylock(&lock, &slot));
+		assert_int_equal(slot, (slots - 1) & lock.mask);
+		usync_anderson_unlock(&lock, slot);
+		assert_int_equal(usync_anderson_timedlock(&lock, &slot, &past),
+				 0);
+		usync_anderson_unlock(&lock, slot);
+		usync_anderson_destroy(&lock);
+	}
+}
+
+/*
+ * Under the park policy a waiter sleeps on its own slot.  When the ticket
+ * before it leaves, the mark is what wakes it; it then waits for the
+ * leaver's grant and acquires after the holder releases.
+ */
+static void test_anderson_timed_parked_successor(void **state)
+{
+	(void)state;
+	usync_anderson_t lock;
+	assert_int_equal(usync_anderson_init(&lock, 3), 0);
+	assert_int_equal(usync_anderson_set_policy(&lock, USYNC_WAIT_PARK), 0);
+	unsigned held;
+	usync_anderson_lock(&lock, &held); /* ticket 0 */
+	struct timespec soon;
+	clock_gettime(CLOCK_MONOTONIC, &soon);
+	soon.tv_nsec += 50 * 1000 * 1000;
+	if (soon.tv_nsec >= 1000000000L) {
+		soon.tv_sec++;
+		soon.tv_nsec -= 1000000000L;
+	}
+	anderson_waiter_t leaver = { &lock, &soon, -1, 0 };
+	anderson_waiter_t w = { &lock, NULL, 0, 0 };
+	pthread_t tl, tw;
+	assert_int_equal(pthread_create(&tl, NULL, anderson_waiter_thread,
+					&leaver),
+			 0);
+	while (anderson_next(&lock) != 2)
+		sched_yield(); /* the leaver holds ticket 1 */
+	assert_int_equal(pthread_create(&tw, NULL, anderson_waiter_thread, &w),
+			 0); /* ticket 2 */
+	assert_int_equal(pthread_join(tl, NULL), 0);
+	assert_int_equal(leaver.rc, ETIMEDOUT); /* the lock stayed held */
+	for (int i = 0; i < 50; i++) {
+		assert_int_equal(atomic_load_explicit(&w.acquired,
+						      memory_order_acquire),
+				 0);
+		sched_yield();
+	}
+	usync_anderson_unlock(&lock, held);
+	assert_int_equal(pthread_join(tw, NULL), 0);
+	assert_int_equal(atomic_load_explicit(&w.acquired,
+					      memory_order_acquire),
+			 1);
+	usync_anderson_destroy(&lock);
+}
 
 /* ------------------------------------------------------ CLH abandonment */
 
@@ -2004,6 +2203,9 @@ int main(void)
 		cmocka_unit_test(test_clh_timed_abandon),
 		cmocka_unit_test(test_clh_timed_pool),
 		cmocka_unit_test(test_clh_timed_parked_successor),
+		cmocka_unit_test(test_anderson_timed_leave),
+		cmocka_unit_test(test_anderson_timed_room),
+		cmocka_unit_test(test_anderson_timed_parked_successor),
 		cmocka_unit_test(test_clh_generic_trylock_pool_empty),
 		cmocka_unit_test(test_mcs_tp_pass_over),
 		cmocka_unit_test(test_mcs_tp_parked_keeps_place),
