@@ -21,7 +21,13 @@
  * node to the pool.  Nodes are allocated per lock at init and freed only at
  * destroy, so reading a stale tail's state is always a read of live memory.
  *
- * FIFO: yes for lock, in order of the swap on the tail.
+ * Timed acquisition (usync_clh_timedlock) leaves the queue the same way
+ * when the deadline passes: the waiter redirects its node to the one it
+ * waited on and continues with a fresh node; see src/locks/clh.c for the
+ * node count, and what a leaver does when the pool is empty.
+ *
+ * FIFO: yes for lock and timedlock, in order of the swap on the tail;
+ * leavers drop out and the others keep their order.
  * Context: usync_clh_ctx_t, the node a thread enqueues next plus, while the
  * lock is held, the predecessor node it inherits.  Obtain one per thread with
  * usync_clh_ctx_init and keep it across acquisitions.
