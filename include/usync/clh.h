@@ -158,11 +158,13 @@ static inline void usync_clh_lock(usync_clh_t *lock, usync_clh_ctx_t *ctx)
 #endif
 }
 
-/* true if acquired.  Never waits: when the lock is held it fails, and a
- * trylock that lost the tail race abandons its node and continues with a
- * spare one from the pool.  The pool always has one, because at most
- * max_threads contexts exist (usync_clh_ctx_init refuses more): see the
- * node count in src/locks/clh.c. */
+/* true if acquired.  Does not wait for the holder: when the lock is held it
+ * fails, and a trylock that lost the tail race abandons its node and
+ * continues with a spare one from the pool.  The pool has one as long as at
+ * most max_threads contexts exist (usync_clh_ctx_init refuses more) and
+ * timed waiters' abandoned nodes are passed in time; in the schedules where
+ * they are not, the trylock keeps its place until a node comes back (see
+ * the node count in src/locks/clh.c). */
 static inline bool usync_clh_trylock(usync_clh_t *lock, usync_clh_ctx_t *ctx)
 {
 	usync_clh_debug_enter(lock, ctx);
