@@ -202,6 +202,12 @@ static void anderson_unlock_(void *l, pctx_t *c)
 {
 	usync_anderson_unlock((usync_anderson_t *)l, c->slot);
 }
+static int anderson_timedlock_(void *l, pctx_t *c,
+			      const struct timespec *abstime)
+{
+	return usync_anderson_timedlock((usync_anderson_t *)l, &c->slot,
+					abstime);
+}
 static uintptr_t anderson_arrivals(void *l)
 {
 	/* relaxed: observation only. */
@@ -296,6 +302,10 @@ static void clh_unlock_(void *l, pctx_t *c)
 {
 	usync_clh_unlock((usync_clh_t *)l, &c->clh);
 }
+static int clh_timedlock_(void *l, pctx_t *c, const struct timespec *abstime)
+{
+	return usync_clh_timedlock((usync_clh_t *)l, &c->clh, abstime);
+}
 static uintptr_t clh_arrivals(void *l)
 {
 	/* relaxed: observation only. */
@@ -315,11 +325,12 @@ static const lock_api_t per_algorithm[] = {
 	  ticket_trylock_, ticket_unlock_, ticket_arrivals, ticket_policy_ },
 	{ "anderson", true, anderson_create, anderson_destroy_, NULL, NULL,
 	  anderson_lock_, anderson_trylock_, anderson_unlock_,
-	  anderson_arrivals, anderson_policy_ },
+	  anderson_arrivals, anderson_policy_, anderson_timedlock_ },
 	{ "mcs", true, mcs_create, free_lock, NULL, NULL, mcs_lock_,
 	  mcs_trylock_, mcs_unlock_, mcs_arrivals, mcs_policy_ },
 	{ "clh", true, clh_create, clh_destroy_, clh_ctx_init_, clh_ctx_fini_,
-	  clh_lock_, clh_trylock_, clh_unlock_, clh_arrivals, clh_policy_ },
+	  clh_lock_, clh_trylock_, clh_unlock_, clh_arrivals, clh_policy_,
+	  clh_timedlock_ },
 	/* Not FIFO once a waiter is descheduled: the fifo test's waiters
 	 * outnumber the cores.  Its own test is test_mcs_tp_*. */
 	{ "mcs_tp", false, mcs_tp_create, free_lock, NULL, NULL, mcs_tp_lock_,
@@ -841,6 +852,199 @@ static void test_anderson_over_capacity(void **state)
 }
 #endif
 
+/* ------------------------------------------------- Anderson, timed leave */
+
+static uint32_t anderson_slot_value(usync_anderson_t *lock, uint32_t ticket)
+{
+	/* relaxed: test observation. */
+	return atomic_load_explicit(&lock->slots[ticket & lock->mask].granted,
+				    memory_order_relaxed) &
+	       ~USYNC_PARKED;
+}
+
+static uint32_t anderson_next(usync_anderson_t *lock)
+{
+	/* relaxed: test observation. */
+	return atomic_load_explicit(&lock->next_slot, memory_order_relaxed);
+}
+
+typedef struct anderson_waiter {
+	usync_anderson_t *lock;
+	const struct timespec *deadline; /* NULL: usync_anderson_lock */
+	int rc;
+	_Atomic(int) acquired;
+} anderson_waiter_t;
+
+static void *anderson_waiter_thread(void *arg)
+{
+	anderson_waiter_t *w = (anderson_waiter_t *)arg;
+	unsigned slot = 0;
+	if (w->deadline != NULL) {
+		w->rc = usync_anderson_timedlock(w->lock, &slot, w->deadline);
+		if (w->rc != 0)
+			return NULL;
+	} else {
+		usync_anderson_lock(w->lock, &slot);
+	}
+	/* release: pairs with the main thread's acquire poll. */
+	atomic_store_explicit(&w->acquired, 1, memory_order_release);
+	usync_anderson_unlock(w->lock, slot);
+	return NULL;
+}
+
+/*
+ * Leavers, driven from one thread with deadlines already past.  Two timed
+ * waiters in a row leave (the second behind the first's mark); the next
+ * arrival follows both marks back to the holder's successor slot and gets
+ * the lock when the holder releases it, not before; its unlock grants the
+ * next ticket.  A leaver at the tail: the holder's grant lands in the
+ * leaver's slot, and a trylock follows the mark to it.
+ */
+static void test_anderson_timed_leave(void **state)
+{
+	(void)state;
+	const struct timespec past = { 0, 0 };
+	usync_anderson_t lock;
+	assert_int_equal(usync_anderson_init(&lock, 4), 0);
+	unsigned held, slot = 12345;
+	usync_anderson_lock(&lock, &held); /* ticket 0 */
+	assert_int_equal(usync_anderson_timedlock(&lock, &slot, &past),
+			 ETIMEDOUT); /* ticket 1 */
+	assert_int_equal(slot, 12345); /* untouched */
+	assert_int_equal(anderson_next(&lock), 2);
+	assert_int_equal(anderson_slot_value(&lock, 2), USYNC_ANDERSON_LEFT | 2);
+	assert_int_equal(usync_anderson_timedlock(&lock, &slot, &past),
+			 ETIMEDOUT); /* ticket 2, behind the first mark */
+	assert_int_equal(anderson_slot_value(&lock, 3), USYNC_ANDERSON_LEFT | 3);
+	assert_false(usync_anderson_trylock(&lock, &slot));
+
+	anderson_waiter_t w = { &lock, NULL, 0, 0 };
+	pthread_t t;
+	assert_int_equal(pthread_create(&t, NULL, anderson_waiter_thread, &w),
+			 0); /* ticket 3 */
+	while (anderson_next(&lock) != 4)
+		sched_yield();
+	for (int i = 0; i < 50; i++) {
+		assert_int_equal(atomic_load_explicit(&w.acquired,
+						      memory_order_acquire),
+				 0);
+		sched_yield();
+	}
+	usync_anderson_unlock(&lock, held); /* grants ticket 1 */
+	assert_int_equal(pthread_join(t, NULL), 0);
+	assert_int_equal(atomic_load_explicit(&w.acquired,
+					      memory_order_acquire),
+			 1);
+	/* The inheritor's unlock granted ticket 4 in order. */
+	assert_int_equal(anderson_slot_value(&lock, 4), 4);
+
+	/* A leaver at the tail, then the release: the lock is free behind
+	 * a mark. */
+	usync_anderson_lock(&lock, &held); /* ticket 4 */
+	assert_int_equal(usync_anderson_timedlock(&lock, &slot, &past),
+			 ETIMEDOUT); /* ticket 5 */
+	usync_anderson_unlock(&lock, held); /* grants 5, to nobody */
+	assert_int_equal(anderson_slot_value(&lock, 5), 5);
+	assert_true(usync_anderson_trylock(&lock, &slot)); /* ticket 6 */
+	assert_int_equal(slot, 6 & lock.mask);
+	usync_anderson_unlock(&lock, slot);
+	/* And through timedlock, with its deadline past. */
+	usync_anderson_lock(&lock, &held); /* ticket 7 */
+	assert_int_equal(usync_anderson_timedlock(&lock, &slot, &past),
+			 ETIMEDOUT); /* ticket 8 */
+	usync_anderson_unlock(&lock, held);
+	assert_int_equal(usync_anderson_timedlock(&lock, &slot, &past), 0);
+	assert_int_equal(slot, 9 & lock.mask);
+	usync_anderson_unlock(&lock, slot);
+	usync_anderson_lock(&lock, &held); /* ticket 10, granted in order */
+	assert_int_equal(held, 10 & lock.mask);
+	usync_anderson_unlock(&lock, held);
+	usync_anderson_destroy(&lock);
+}
+
+/*
+ * A leaver's ticket stays outstanding until the grant passes it, so a
+ * thread timing out again and again would fill the array.  The timed path
+ * takes a ticket only while one of the slots - 1 tickets before it has
+ * been released: with the lock held, at most slots - 1 tickets are ever
+ * outstanding, however many timeouts.  After the release, a trylock
+ * follows every mark back to the grant.
+ */
+static void test_anderson_timed_room(void **state)
+{
+	(void)state;
+	const struct timespec past = { 0, 0 };
+	for (unsigned capacity = 1; capacity <= 5; capacity++) {
+		usync_anderson_t lock;
+		assert_int_equal(usync_anderson_init(&lock, capacity), 0);
+		uint32_t slots = lock.mask + 1;
+		assert_true(slots > capacity);
+		unsigned held, slot;
+		usync_anderson_lock(&lock, &held);
+		for (int i = 0; i < 1000; i++) {
+			assert_int_equal(usync_anderson_timedlock(&lock, &slot,
+								  &past),
+					 ETIMEDOUT);
+			assert_true(anderson_next(&lock) <= slots - 1);
+		}
+		assert_int_equal(anderson_next(&lock), slots - 1);
+		usync_anderson_unlock(&lock, held);
+		assert_true(usync_anderson_trylock(&lock, &slot));
+		assert_int_equal(slot, (slots - 1) & lock.mask);
+		usync_anderson_unlock(&lock, slot);
+		assert_int_equal(usync_anderson_timedlock(&lock, &slot, &past),
+				 0);
+		usync_anderson_unlock(&lock, slot);
+		usync_anderson_destroy(&lock);
+	}
+}
+
+/*
+ * Under the park policy a waiter sleeps on its own slot.  When the ticket
+ * before it leaves, the mark is what wakes it; it then waits for the
+ * leaver's grant and acquires after the holder releases.
+ */
+static void test_anderson_timed_parked_successor(void **state)
+{
+	(void)state;
+	usync_anderson_t lock;
+	assert_int_equal(usync_anderson_init(&lock, 3), 0);
+	assert_int_equal(usync_anderson_set_policy(&lock, USYNC_WAIT_PARK), 0);
+	unsigned held;
+	usync_anderson_lock(&lock, &held); /* ticket 0 */
+	struct timespec soon;
+	clock_gettime(CLOCK_MONOTONIC, &soon);
+	soon.tv_nsec += 50 * 1000 * 1000;
+	if (soon.tv_nsec >= 1000000000L) {
+		soon.tv_sec++;
+		soon.tv_nsec -= 1000000000L;
+	}
+	anderson_waiter_t leaver = { &lock, &soon, -1, 0 };
+	anderson_waiter_t w = { &lock, NULL, 0, 0 };
+	pthread_t tl, tw;
+	assert_int_equal(pthread_create(&tl, NULL, anderson_waiter_thread,
+					&leaver),
+			 0);
+	while (anderson_next(&lock) != 2)
+		sched_yield(); /* the leaver holds ticket 1 */
+	assert_int_equal(pthread_create(&tw, NULL, anderson_waiter_thread, &w),
+			 0); /* ticket 2 */
+	assert_int_equal(pthread_join(tl, NULL), 0);
+	assert_int_equal(leaver.rc, ETIMEDOUT); /* the lock stayed held */
+	for (int i = 0; i < 50; i++) {
+		assert_int_equal(atomic_load_explicit(&w.acquired,
+						      memory_order_acquire),
+				 0);
+		sched_yield();
+	}
+	usync_anderson_unlock(&lock, held);
+	assert_int_equal(pthread_join(tw, NULL), 0);
+	assert_int_equal(atomic_load_explicit(&w.acquired,
+					      memory_order_acquire),
+			 1);
+	usync_anderson_destroy(&lock);
+}
+
 /* ------------------------------------------------------ CLH abandonment */
 
 typedef struct clh_waiter {
@@ -934,6 +1138,219 @@ static void test_clh_abandon(void **state)
 				      memory_order_relaxed))
 		pooled++;
 	assert_int_equal(pooled, 6);
+	usync_clh_destroy(&lock);
+}
+
+static unsigned clh_pooled(usync_clh_t *lock)
+{
+	/* relaxed (all): read by the only thread using the lock. */
+	unsigned pooled = 0;
+	uint64_t head = atomic_load_explicit(&lock->pool, memory_order_relaxed);
+	for (uint32_t i = (uint32_t)head; i != 0 && pooled <= lock->nnodes;
+	     i = atomic_load_explicit(&lock->nodes[i - 1].next_free,
+				      memory_order_relaxed))
+		pooled++;
+	return pooled;
+}
+
+static uint32_t clh_state(const usync_clh_node_t *node)
+{
+	/* relaxed: test observation. */
+	return atomic_load_explicit(&node->state, memory_order_relaxed);
+}
+
+static uint32_t clh_redirect_to(const usync_clh_t *lock,
+				const usync_clh_node_t *node)
+{
+	return USYNC_CLH_REDIRECT + (uint32_t)(node - lock->nodes);
+}
+
+/* Enqueue ctx's node by hand, as the lock's swap does; returns the node
+ * behind which it waits. */
+static usync_clh_node_t *clh_enqueue(usync_clh_t *lock, usync_clh_ctx_t *ctx)
+{
+	/* relaxed store, acq_rel swap: the same accesses usync_clh_lock
+	 * makes before it polls. */
+	atomic_store_explicit(&ctx->node->state, USYNC_CLH_WAITING,
+			      memory_order_relaxed);
+	return atomic_exchange_explicit(&lock->tail, ctx->node,
+					memory_order_acq_rel);
+}
+
+/*
+ * The timed CLH wait's abandonment, driven by hand.  A timed waiter whose
+ * deadline passes redirects its node to the one it waited on and continues
+ * with a fresh node; a second leaver right behind it passes the first
+ * leaver's node (its predecessor is itself abandoned) and redirects to the
+ * holder's; the next arrival, behind the tail that is now abandoned, follows
+ * both redirections and gets the lock when the holder releases it.  A timed
+ * wait whose predecessor is granted takes the lock even with a deadline
+ * already past.  At the end every node is back in the pool.
+ */
+static void test_clh_timed_abandon(void **state)
+{
+	(void)state;
+	const struct timespec past = { 0, 0 };
+	usync_clh_t lock;
+	assert_int_equal(usync_clh_init(&lock, 4), 0);
+	usync_clh_ctx_t holder, first, second;
+	assert_int_equal(usync_clh_ctx_init(&lock, &holder), 0);
+	assert_int_equal(usync_clh_ctx_init(&lock, &first), 0);
+	assert_int_equal(usync_clh_ctx_init(&lock, &second), 0);
+	usync_clh_lock(&lock, &holder);
+	usync_clh_node_t *held = holder.node;
+
+	/* Two waiters queued behind the holder, in order. */
+	usync_clh_node_t *first_node = first.node, *second_node = second.node;
+	assert_ptr_equal(clh_enqueue(&lock, &first), held);
+	assert_ptr_equal(clh_enqueue(&lock, &second), first_node);
+
+	/* The first times out: its node now sends its successor to the
+	 * holder's, and its context has a fresh node. */
+	assert_int_equal(usync_clh_timedlock_slow(&lock, &first, held, &past),
+			 ETIMEDOUT);
+	assert_ptr_not_equal(first.node, first_node);
+	assert_int_equal(clh_state(first_node), clh_redirect_to(&lock, held));
+	/* The second, behind an abandoned node, passes it (back to the pool)
+	 * and abandons its own, redirected to the holder's too. */
+	unsigned pooled = clh_pooled(&lock);
+	assert_int_equal(usync_clh_timedlock_slow(&lock, &second, first_node,
+						  &past),
+			 ETIMEDOUT);
+	assert_int_equal(clh_state(second_node), clh_redirect_to(&lock, held));
+	assert_int_equal(clh_pooled(&lock), pooled); /* one in, one out */
+
+	/* The tail is abandoned: trylock and timedlock still fail while the
+	 * lock is held, and the contexts stay usable. */
+	assert_false(usync_clh_trylock(&lock, &first));
+	assert_int_equal(usync_clh_timedlock(&lock, &first, &past), ETIMEDOUT);
+	assert_int_equal(usync_clh_timedlock(&lock, &second, &past), ETIMEDOUT);
+
+	/* The next arrival waits behind the abandoned tail, not before the
+	 * holder is done. */
+	clh_waiter_t w = { &lock, { NULL, NULL }, 0 };
+	assert_int_equal(usync_clh_ctx_init(&lock, &w.ctx), 0);
+	usync_clh_node_t *tail_before =
+		atomic_load_explicit(&lock.tail, memory_order_relaxed);
+	pthread_t t;
+	assert_int_equal(pthread_create(&t, NULL, clh_waiter_thread, &w), 0);
+	while (atomic_load_explicit(&lock.tail, memory_order_relaxed) ==
+	       tail_before)
+		sched_yield();
+	for (int i = 0; i < 50; i++) {
+		assert_int_equal(atomic_load_explicit(&w.acquired,
+						      memory_order_acquire),
+				 0);
+		sched_yield();
+	}
+	usync_clh_unlock(&lock, &holder);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	assert_int_equal(atomic_load_explicit(&w.acquired,
+					      memory_order_acquire),
+			 1);
+
+	/* Granted predecessor, deadline past: acquired. */
+	usync_clh_node_t *pred = clh_enqueue(&lock, &first);
+	assert_int_equal(usync_clh_timedlock_slow(&lock, &first, pred, &past),
+			 0);
+	usync_clh_unlock(&lock, &first);
+	assert_int_equal(usync_clh_timedlock(&lock, &second, &past), 0);
+	usync_clh_unlock(&lock, &second);
+
+	usync_clh_ctx_destroy(&lock, &holder);
+	usync_clh_ctx_destroy(&lock, &first);
+	usync_clh_ctx_destroy(&lock, &second);
+	usync_clh_ctx_destroy(&lock, &w.ctx);
+	assert_int_equal(clh_pooled(&lock), lock.nnodes - 1);
+	usync_clh_destroy(&lock);
+}
+
+/*
+ * Timeouts in a row do not drain the pool: each timed attempt passes the
+ * node its previous one abandoned.  Every context of a full lock times out
+ * many times while the lock is held; all then acquire, and every node is
+ * back in the pool.
+ */
+static void test_clh_timed_pool(void **state)
+{
+	(void)state;
+	const struct timespec past = { 0, 0 };
+	for (unsigned max = 2; max <= 4; max++) {
+		usync_clh_t lock;
+		usync_clh_ctx_t ctx[4];
+		assert_int_equal(usync_clh_init(&lock, max), 0);
+		for (unsigned i = 0; i < max; i++)
+			assert_int_equal(usync_clh_ctx_init(&lock, &ctx[i]), 0);
+		usync_clh_lock(&lock, &ctx[0]);
+		for (unsigned round = 0; round < 1000; round++)
+			for (unsigned i = 1; i < max; i++) {
+				assert_int_equal(usync_clh_timedlock(
+							 &lock, &ctx[i], &past),
+						 ETIMEDOUT);
+				/* Out of the pool: the front node, the
+				 * contexts' and the one abandoned node
+				 * awaiting its successor. */
+				assert_int_equal(clh_pooled(&lock), max - 1);
+			}
+		usync_clh_unlock(&lock, &ctx[0]);
+		for (unsigned i = 1; i < max; i++) {
+			assert_int_equal(usync_clh_timedlock(&lock, &ctx[i],
+							     &past),
+					 0);
+			usync_clh_unlock(&lock, &ctx[i]);
+		}
+		for (unsigned i = 0; i < max; i++)
+			usync_clh_ctx_destroy(&lock, &ctx[i]);
+		assert_int_equal(clh_pooled(&lock), lock.nnodes - 1);
+		usync_clh_destroy(&lock);
+	}
+}
+
+/*
+ * Under the park policy a waiter sleeps on its predecessor's node.  When
+ * that predecessor's owner times out, its redirection is what wakes the
+ * sleeper, which then waits on the holder's node and acquires after it.
+ */
+static void test_clh_timed_parked_successor(void **state)
+{
+	(void)state;
+	const struct timespec past = { 0, 0 };
+	usync_clh_t lock;
+	assert_int_equal(usync_clh_init(&lock, 3), 0);
+	assert_int_equal(usync_clh_set_policy(&lock, USYNC_WAIT_PARK), 0);
+	usync_clh_ctx_t holder, leaver;
+	assert_int_equal(usync_clh_ctx_init(&lock, &holder), 0);
+	assert_int_equal(usync_clh_ctx_init(&lock, &leaver), 0);
+	usync_clh_lock(&lock, &holder);
+	usync_clh_node_t *leaver_node = leaver.node;
+	assert_ptr_equal(clh_enqueue(&lock, &leaver), holder.node);
+
+	clh_waiter_t w = { &lock, { NULL, NULL }, 0 };
+	assert_int_equal(usync_clh_ctx_init(&lock, &w.ctx), 0);
+	pthread_t t;
+	assert_int_equal(pthread_create(&t, NULL, clh_waiter_thread, &w), 0);
+	/* The waiter sleeps on the leaver's node. */
+	while (!(clh_state(leaver_node) & USYNC_PARKED))
+		sched_yield();
+	assert_int_equal(usync_clh_timedlock_slow(&lock, &leaver,
+						  holder.node, &past),
+			 ETIMEDOUT);
+	/* Woken and redirected: it now sleeps on (or polls) the holder's
+	 * node and must not get the lock before the holder releases it. */
+	while (!(clh_state(holder.node) & USYNC_PARKED))
+		sched_yield();
+	assert_int_equal(atomic_load_explicit(&w.acquired,
+					      memory_order_acquire),
+			 0);
+	usync_clh_unlock(&lock, &holder);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	assert_int_equal(atomic_load_explicit(&w.acquired,
+					      memory_order_acquire),
+			 1);
+	usync_clh_ctx_destroy(&lock, &holder);
+	usync_clh_ctx_destroy(&lock, &leaver);
+	usync_clh_ctx_destroy(&lock, &w.ctx);
+	assert_int_equal(clh_pooled(&lock), lock.nnodes - 1);
 	usync_clh_destroy(&lock);
 }
 
@@ -1631,7 +2048,7 @@ static void run_timed_stress(const lock_api_t *api, unsigned nthreads,
 	}
 	unsigned violations =
 		atomic_load_explicit(&s->violations, memory_order_relaxed);
-	if (s->counter != total || violations != 0)
+	if (s->counter != total || violations != 0 || timeouts == 0)
 		print_error("%s (%s, %s) at %u threads: counter %lu of %lu, "
 			    "%u violations, %lu timeouts\n",
 			    api->name, api_kind(api), policy_name(policy),
@@ -1783,6 +2200,12 @@ int main(void)
 		cmocka_unit_test(test_nested),
 		cmocka_unit_test(test_clh_abandon),
 		cmocka_unit_test(test_clh_context_count),
+		cmocka_unit_test(test_clh_timed_abandon),
+		cmocka_unit_test(test_clh_timed_pool),
+		cmocka_unit_test(test_clh_timed_parked_successor),
+		cmocka_unit_test(test_anderson_timed_leave),
+		cmocka_unit_test(test_anderson_timed_room),
+		cmocka_unit_test(test_anderson_timed_parked_successor),
 		cmocka_unit_test(test_clh_generic_trylock_pool_empty),
 		cmocka_unit_test(test_mcs_tp_pass_over),
 		cmocka_unit_test(test_mcs_tp_parked_keeps_place),

@@ -21,7 +21,13 @@
  * node to the pool.  Nodes are allocated per lock at init and freed only at
  * destroy, so reading a stale tail's state is always a read of live memory.
  *
- * FIFO: yes for lock, in order of the swap on the tail.
+ * Timed acquisition (usync_clh_timedlock) leaves the queue the same way
+ * when the deadline passes: the waiter redirects its node to the one it
+ * waited on and continues with a fresh node; see src/locks/clh.c for the
+ * node count, and what a leaver does when the pool is empty.
+ *
+ * FIFO: yes for lock and timedlock, in order of the swap on the tail;
+ * leavers drop out and the others keep their order.
  * Context: usync_clh_ctx_t, the node a thread enqueues next plus, while the
  * lock is held, the predecessor node it inherits.  Obtain one per thread with
  * usync_clh_ctx_init and keep it across acquisitions.
@@ -115,6 +121,10 @@ USYNC_API bool usync_clh_trylock_slow(usync_clh_t *lock,
 USYNC_API bool usync_clh_trylock_queued(usync_clh_t *lock,
 					usync_clh_ctx_t *ctx,
 					usync_clh_node_t *pred);
+USYNC_API int usync_clh_timedlock_slow(usync_clh_t *lock,
+				       usync_clh_ctx_t *ctx,
+				       usync_clh_node_t *pred,
+				       const struct timespec *abstime);
 
 static inline int usync_clh_set_policy(usync_clh_t *lock,
 				       usync_wait_policy_t policy)
@@ -148,11 +158,13 @@ static inline void usync_clh_lock(usync_clh_t *lock, usync_clh_ctx_t *ctx)
 #endif
 }
 
-/* true if acquired.  Never waits: when the lock is held it fails, and a
- * trylock that lost the tail race abandons its node and continues with a
- * spare one from the pool.  The pool always has one, because at most
- * max_threads contexts exist (usync_clh_ctx_init refuses more): see the
- * node count in src/locks/clh.c. */
+/* true if acquired.  Does not wait for the holder: when the lock is held it
+ * fails, and a trylock that lost the tail race abandons its node and
+ * continues with a spare one from the pool.  The pool has one as long as at
+ * most max_threads contexts exist (usync_clh_ctx_init refuses more) and
+ * timed waiters' abandoned nodes are passed in time; in the schedules where
+ * they are not, the trylock keeps its place until a node comes back (see
+ * the node count in src/locks/clh.c). */
 static inline bool usync_clh_trylock(usync_clh_t *lock, usync_clh_ctx_t *ctx)
 {
 	usync_clh_debug_enter(lock, ctx);
@@ -186,6 +198,44 @@ static inline bool usync_clh_trylock(usync_clh_t *lock, usync_clh_ctx_t *ctx)
 		return true;
 	}
 	return usync_clh_trylock_queued(lock, ctx, tail);
+}
+
+/*
+ * Acquire before abstime (absolute, CLOCK_MONOTONIC): 0 when acquired,
+ * ETIMEDOUT when not, EINVAL for a NULL or malformed abstime.  Enqueues as
+ * usync_clh_lock does; a waiter whose deadline passes leaves the queue
+ * (CLH-try): it redirects its node to the node it was waiting on, so that its
+ * successor, or the next arrival, waits there instead, and takes a fresh node
+ * from the pool.  ctx is then ready for the next acquisition, and the others
+ * keep their order.  A deadline already past still acquires a free lock.
+ * Costs one clock read per USYNC_DEADLINE_POLLS failed polls; a timeout
+ * costs a pool pop, and the successor a pool push.
+ */
+static inline int usync_clh_timedlock(usync_clh_t *lock, usync_clh_ctx_t *ctx,
+				      const struct timespec *abstime)
+{
+	if (USYNC_UNLIKELY(!usync_abstime_valid(abstime)))
+		return EINVAL;
+	usync_clh_debug_enter(lock, ctx);
+	usync_clh_node_t *node = ctx->node;
+	/* relaxed: published by the release half of the swap below. */
+	atomic_store_explicit(&node->state, USYNC_CLH_WAITING,
+			      memory_order_relaxed);
+	/* acq_rel: as the swap in usync_clh_lock. */
+	usync_clh_node_t *pred = usync_fetch_and_store(&lock->tail, node,
+						       memory_order_acq_rel);
+	/* acquire: pairs with the release of GRANTED in unlock. */
+	if (USYNC_LIKELY(atomic_load_explicit(&pred->state,
+					      memory_order_acquire) ==
+			 USYNC_CLH_GRANTED)) {
+		ctx->pred = pred;
+#if USYNC_DEBUG_CHECKS
+		atomic_store_explicit(&lock->debug_holder, node,
+				      memory_order_relaxed);
+#endif
+		return 0;
+	}
+	return usync_clh_timedlock_slow(lock, ctx, pred, abstime);
 }
 
 static inline void usync_clh_unlock(usync_clh_t *lock, usync_clh_ctx_t *ctx)

@@ -1,8 +1,32 @@
 /*
  * src/locks/anderson.c - Anderson array lock: slot allocation, contended
- * wait and generic adapter.  Algorithm, FIFO promise (arrival order) and
- * ordering contract: see include/usync/anderson.h (Anderson 1990; MCS'91
- * section 2.3).
+ * wait, timed wait and generic adapter.  Algorithm, FIFO promise (arrival
+ * order) and ordering contract: see include/usync/anderson.h (Anderson
+ * 1990; MCS'91 section 2.3).
+ *
+ * Leaving (timed acquisition).  Slot t & mask holds, for this lap, one of:
+ * an older lap's value (ticket t waits), t (granted by the unlock of t - 1),
+ * or USYNC_ANDERSON_LEFT | t (ticket t - 1 left; ticket t inherits its
+ * grant).  A waiter watches ticket w, first its own: when slot w reads w,
+ * it holds the lock; when it reads LEFT | w, ticket w - 1 is gone too (w
+ * itself left, or w is the waiter's own ticket), so it watches w - 1.  A
+ * leaver with ticket t, its deadline past, checks its watched slot once
+ * more (a grant there is its to keep) and else stores LEFT | t + 1 into slot
+ * t + 1.  From that store on it never holds the lock: a grant of its
+ * watched ticket, before or after, is found by the marks' reader.  The
+ * unlock of a holder that inherited reads LEFT | t in its own slot; masked,
+ * that is its ticket t, as for any holder.
+ *
+ * Room.  A leaver's ticket stays outstanding until the grant passes it, and
+ * its mark writes slot t + 1.  So the timed path takes ticket t only after
+ * some ticket in [t + 1 - slots, t - 1] has been released, seen as a slot x
+ * in [t + 2 - slots, t] reading x: then ticket t + 1 - slots, the last user
+ * of slot t + 1 (and t - slots, of slot t) is done, and whoever inherited
+ * through them has read them (it held the lock before that release).
+ * Tickets from timed callers therefore never exceed slots - 1 outstanding
+ * at their taking; with capacity + 1 slots (init) that is every thread of a
+ * lock used within its capacity, leavers' tickets apart.  When there is no
+ * room the timed caller polls for it until its deadline, holding no ticket.
  */
 #include "lock_internal.h"
 
@@ -13,8 +37,10 @@ int usync_anderson_init(usync_anderson_t *lock, unsigned capacity)
 {
 	if (lock == NULL || capacity == 0 || capacity > USYNC_LOCK_MAX_THREADS)
 		return EINVAL;
+	/* One slot more than the capacity: the slot after the last waiter's
+	 * takes a leaver's mark (see the top of this file). */
 	uint32_t slots = 1;
-	while (slots < capacity)
+	while (slots < capacity + 1)
 		slots <<= 1;
 	usync_anderson_slot_t *array = (usync_anderson_slot_t *)aligned_alloc(
 		USYNC_CACHELINE, (size_t)slots * sizeof(*array));
@@ -39,6 +65,7 @@ int usync_anderson_init(usync_anderson_t *lock, unsigned capacity)
 	lock->debug_capacity = capacity;
 	/* relaxed: not shared yet. */
 	atomic_store_explicit(&lock->debug_released, 0, memory_order_relaxed);
+	atomic_store_explicit(&lock->debug_contenders, 0, memory_order_relaxed);
 #endif
 	return 0;
 }
@@ -51,15 +78,163 @@ void usync_anderson_destroy(usync_anderson_t *lock)
 	lock->slots = NULL;
 }
 
+/* Debug builds: the holder's ticket is ticket, which may lie past the one
+ * the last unlock granted (leavers passed over).  relaxed: debug state,
+ * ordered by the lock. */
+static void debug_took(usync_anderson_t *lock, uint32_t ticket)
+{
+#if USYNC_DEBUG_CHECKS
+	uint32_t released = atomic_load_explicit(&lock->debug_released,
+						  memory_order_relaxed);
+	atomic_store_explicit(&lock->debug_released,
+			      released + ((ticket - released) &
+					  USYNC_ANDERSON_TICKET_MASK),
+			      memory_order_relaxed);
+#else
+	(void)lock;
+	(void)ticket;
+#endif
+}
+
+static USYNC_ATOMIC(uint32_t) *slot_word(usync_anderson_t *lock, uint32_t t)
+{
+	return &lock->slots[t & lock->mask].granted;
+}
+
+/*
+ * One look at the watched ticket *watch (30-bit): 1 if its grant is there
+ * (the lock is ours), 0 if it is still to come, following marks back as
+ * far as they go.  *seen: the value last read (USYNC_PARKED cleared), for
+ * waiting on it.
+ */
+static int look(usync_anderson_t *lock, uint32_t *watch, uint32_t *seen)
+{
+	uint32_t w = *watch;
+	for (;;) {
+		/* acquire: pairs with the release store of w in the unlock of
+		 * ticket w - 1 (the grant; publishes its critical section),
+		 * or with the release of the mark in leave. */
+		uint32_t v = atomic_load_explicit(slot_word(lock, w),
+						  memory_order_acquire) &
+			     ~USYNC_PARKED;
+		if (v == w) {
+			*watch = w;
+			return 1;
+		}
+		if (v != (USYNC_ANDERSON_LEFT | w)) {
+			*watch = w;
+			*seen = v;
+			return 0;
+		}
+		w = (w - 1) & USYNC_ANDERSON_TICKET_MASK;
+	}
+}
+
 void usync_anderson_lock_slow(usync_anderson_t *lock, uint32_t slot,
 			      uint32_t ticket)
 {
+	(void)slot;
 	usync_spin_t spin;
 	usync_spin_init(&spin, (usync_wait_policy_t)lock->policy);
-	/* acquire (inside usync_wait_until): pairs with the release in
-	 * usync_anderson_unlock that grants our ticket.  Parks on the slot,
-	 * which only this waiter watches. */
-	usync_wait_until(&lock->slots[slot].granted, ticket, &spin);
+	uint32_t watch = ticket, seen;
+	/* Parks on the watched slot, which only this waiter watches (or,
+	 * beyond the capacity, a waiter one lap on). */
+	while (!look(lock, &watch, &seen))
+		usync_wait_while(slot_word(lock, watch), seen, &spin);
+	debug_took(lock, ticket);
+}
+
+bool usync_anderson_trylock_slow(usync_anderson_t *lock, unsigned *slot_out,
+				 uint32_t ticket)
+{
+	/* Slot `ticket` reads LEFT | ticket: ticket - 1 left.  If the grant
+	 * of the ticket the marks lead back to is there, nobody holds the
+	 * lock; nobody can take that grant but the holder of `ticket`. */
+	uint32_t watch = (ticket - 1) & USYNC_ANDERSON_TICKET_MASK, seen;
+	if (!look(lock, &watch, &seen))
+		return false;
+	/* relaxed: as in usync_anderson_trylock; the acquire in look
+	 * ordered the handoff. */
+	if (!usync_compare_and_swap(&lock->next_slot, &ticket, ticket + 1,
+				    memory_order_relaxed,
+				    memory_order_relaxed))
+		return false;
+	usync_anderson_debug_enter(lock);
+	debug_took(lock, ticket);
+	*slot_out = ticket & lock->mask;
+	return true;
+}
+
+/*
+ * true if the timed path may take ticket t (full 32 bits): some x in
+ * [t + 2 - slots, t] reads x, so ticket x - 1 >= t + 1 - slots has been
+ * released (see Room at the top of this file).
+ */
+static bool room_for(usync_anderson_t *lock, uint32_t t)
+{
+	uint32_t slots = lock->mask + 1;
+	for (uint32_t x = t + 2 - slots; x != t + 1; x++) {
+		/* acquire: pairs with the release store of x in the unlock of
+		 * ticket x - 1, so that every read of slots t and t + 1 by the
+		 * tickets of the lap before (their holders and inheritors
+		 * held the lock before that unlock) happens before our own
+		 * writes to them. */
+		uint32_t v = atomic_load_explicit(slot_word(lock, x),
+						  memory_order_acquire) &
+			     ~USYNC_PARKED;
+		if (v == (x & USYNC_ANDERSON_TICKET_MASK))
+			return true;
+	}
+	return false;
+}
+
+int usync_anderson_timedlock_slow(usync_anderson_t *lock, unsigned *slot_out,
+				  const struct timespec *abstime)
+{
+	usync_deadline_t deadline;
+	usync_spin_t spin;
+	usync_deadline_init(&deadline, abstime);
+	usync_spin_init(&spin, (usync_wait_policy_t)lock->policy);
+	/* relaxed: a guess, validated by the CAS. */
+	uint32_t t = atomic_load_explicit(&lock->next_slot,
+					  memory_order_relaxed);
+	/* relaxed (CAS): a ticket is only a place in line, as in
+	 * usync_anderson_lock; the acquires are in look.  A lost race counts
+	 * as a failed poll, as no room does. */
+	while (!room_for(lock, t) ||
+	       !usync_compare_and_swap(&lock->next_slot, &t, t + 1,
+				       memory_order_relaxed,
+				       memory_order_relaxed)) {
+		if (!usync_spin_pause_until(&spin, &deadline))
+			return ETIMEDOUT;
+		/* relaxed: as above. */
+		t = atomic_load_explicit(&lock->next_slot,
+					 memory_order_relaxed);
+	}
+	uint32_t ticket = t & USYNC_ANDERSON_TICKET_MASK, watch = ticket, seen;
+	while (!look(lock, &watch, &seen)) {
+		uint32_t now;
+		if (usync_wait_while_deadline(slot_word(lock, watch), seen,
+					      &now, &spin, &deadline))
+			continue;
+		/* The deadline passed: one more look, then leave. */
+		if (look(lock, &watch, &seen))
+			break;
+		uint32_t next = (ticket + 1) & USYNC_ANDERSON_TICKET_MASK;
+		/* release: pairs with the acquire in the successor's look
+		 * (the order is not needed for the lock's data: the grant's
+		 * own release/acquire orders the critical sections; see
+		 * docs/memory-ordering.md).  Wakes the successor if it
+		 * sleeps on its slot.  Our last access to the lock. */
+		usync_wake_store(slot_word(lock, next),
+				 USYNC_ANDERSON_LEFT | next,
+				 (usync_wait_policy_t)lock->policy, 0x7fffffff);
+		return ETIMEDOUT;
+	}
+	usync_anderson_debug_enter(lock);
+	debug_took(lock, ticket);
+	*slot_out = t & lock->mask;
+	return 0;
 }
 
 static int anderson_init(union usync_lock_state *s, unsigned max_threads)
@@ -83,6 +258,13 @@ static bool anderson_try_acquire(union usync_lock_state *s,
 	return usync_anderson_trylock(&s->anderson, &ctx->u.slot);
 }
 
+static int anderson_acquire_until(union usync_lock_state *s,
+				  usync_lock_ctx_t *ctx,
+				  const struct timespec *abstime)
+{
+	return usync_anderson_timedlock(&s->anderson, &ctx->u.slot, abstime);
+}
+
 static void anderson_release(union usync_lock_state *s, usync_lock_ctx_t *ctx)
 {
 	usync_anderson_unlock(&s->anderson, ctx->u.slot);
@@ -100,5 +282,6 @@ const struct usync_lock_ops usync_lock_ops_anderson = {
 	.acquire = anderson_acquire,
 	.try_acquire = anderson_try_acquire,
 	.release = anderson_release,
+	.acquire_until = anderson_acquire_until,
 	.set_policy = anderson_set_policy,
 };

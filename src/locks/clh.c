@@ -9,31 +9,39 @@
  *   - the lock's front node (the tail's chain ends in it; GRANTED or held),
  *   - a context's own node (possibly enqueued),
  *   - abandoned in the queue (state = USYNC_CLH_REDIRECT + index of the node
- *     to wait on), owned
- *     by whoever becomes its successor,
+ *     to wait on), owned by whoever becomes its successor,
  *   - in the pool.
  * A successor that passes an abandoned node returns it to the pool; a
- * trylock that abandons takes a replacement from it.
+ * leaver (a trylock that lost the tail race, a timedlock whose deadline
+ * passed) takes a replacement from it.
  *
- * Why 2 * max_threads + 1 nodes are enough, so that an abandoning trylock
- * always finds a replacement (and so never waits).  With m = max_threads
- * contexts at most (usync_clh_ctx_init counts them), the nodes not in the
- * pool are: each context's own node (m), the front node or the holder's
- * inherited one (1), and the abandoned nodes.  An abandoned node is passed
- * (and pooled) by its successor before that successor can itself abandon,
- * so every abandoned node has a distinct successor still waiting behind it,
- * except possibly the tail, which has none.  A trylock about to abandon
- * node B has passed every abandoned node before B and waits behind a
- * WAITING node whose owner is another context; so the abandoned nodes are
- * at most one per other context that waits (m - 2 at most, the holder and
- * B's owner excluded) plus the tail: m - 1.  In use: m + 1 + (m - 1) = 2m,
- * and one of the 2m + 1 nodes is in the pool for B's owner.
+ * Why 2 * max_threads + 1 nodes.  With m = max_threads contexts at most
+ * (usync_clh_ctx_init counts them), the nodes not in the pool are: each
+ * context's own node (m), the front node or the holder's inherited one (1),
+ * and the abandoned nodes not yet passed.  A leaver (a failed trylock, a
+ * timed-out usync_clh_timedlock) first passes every abandoned node it can
+ * see in front of it, so in the usual case each abandoned node has its own
+ * successor still waiting behind it, except the tail: at most m - 1 of them,
+ * 2m in use, and one node is in the pool for the next leaver.
+ *
+ * That is not a bound over every schedule.  A leaver that reads its
+ * predecessor WAITING just before that node's owner abandons it too leaves
+ * two abandoned nodes in a row; two contexts timing out in turn at those
+ * instants, or waiters slow to pass what lies in front of them, can pile up
+ * more abandoned nodes than the pool holds.  A leaver that then finds the
+ * pool empty does not fail and does not lose its context: leave_queue keeps
+ * it in the queue, still passing redirections and still able to be granted
+ * the lock, until a node comes back (every waiter that passes an abandoned
+ * node returns it, the leaver's own passing included).  So a timeout can be
+ * late, never wrong.
  *
  * The generic API has no per-thread contexts: each acquisition borrows a
  * node for its duration and max_threads bounds the acquisitions in flight,
- * so the same count holds.  When more are in flight, an acquire waits for a
- * node, and a try_acquire fails at once (without a node it cannot enqueue;
- * so many acquirers in flight mean the lock is contended anyway).
+ * so the same count holds; its leavers need no replacement (the context
+ * ends with the attempt), so they never wait for one.  When more are in
+ * flight, an acquire waits for a node, an acquire_until waits for one until
+ * its deadline, and a try_acquire fails at once (without a node it cannot
+ * enqueue; so many acquirers in flight mean the lock is contended anyway).
  */
 #include "lock_internal.h"
 
@@ -200,49 +208,79 @@ void usync_clh_lock_slow(usync_clh_t *lock, usync_clh_ctx_t *ctx,
 	ctx->pred = wait_behind(lock, pred);
 }
 
-/*
- * We are enqueued behind pred (our CAS on the tail succeeded) but pred did
- * not read GRANTED.  Pass abandoned nodes as a waiter would; if the chain ends
- * in a GRANTED node we hold the lock.  If it ends in a WAITING node the lock
- * is held: abandon our node, redirecting our successor to that node, and fail.
- */
-bool usync_clh_trylock_queued(usync_clh_t *lock, usync_clh_ctx_t *ctx,
-			      usync_clh_node_t *pred)
+/* ctx now holds the lock, acquired behind pred. */
+static void took_lock(usync_clh_t *lock, usync_clh_ctx_t *ctx,
+		      usync_clh_node_t *pred)
 {
+	ctx->pred = pred;
+#if USYNC_DEBUG_CHECKS
+	/* relaxed: diagnostic state. */
+	atomic_store_explicit(&lock->debug_holder, ctx->node,
+			      memory_order_relaxed);
+#else
+	(void)lock;
+#endif
+}
+
+/*
+ * Leave the queue: a failed trylock or a timed wait whose deadline passed,
+ * enqueued behind pred.  Pass abandoned nodes as a waiter would; if the
+ * chain ends in a GRANTED node we hold the lock after all (true).  If it
+ * ends in a WAITING node, abandon ours: redirect our successor to that node
+ * and return false.  With keep_ctx the context continues with a fresh node
+ * from the pool; without (the generic API, whose context lives for one
+ * acquisition) it is left with none.
+ *
+ * The pool can be empty here (see the top of this file: many leavers whose
+ * successors have not yet passed their nodes).  Then we keep our place,
+ * still passing redirections and still able to be granted the lock, and
+ * poll the pool, which every waiter's passing refills.
+ */
+static bool leave_queue(usync_clh_t *lock, usync_clh_ctx_t *ctx,
+			usync_clh_node_t *pred, bool keep_ctx)
+{
+	usync_spin_t spin;
+	usync_spin_init(&spin, (usync_wait_policy_t)lock->policy);
 	for (;;) {
 		/* acquire: as in wait_behind. */
 		uint32_t state = atomic_load_explicit(&pred->state,
 						      memory_order_acquire) &
 				 ~USYNC_PARKED;
 		if (state == USYNC_CLH_GRANTED) {
-			ctx->pred = pred;
-#if USYNC_DEBUG_CHECKS
-			/* relaxed: diagnostic state. */
-			atomic_store_explicit(&lock->debug_holder, ctx->node,
-					      memory_order_relaxed);
-#endif
+			took_lock(lock, ctx, pred);
 			return true;
 		}
-		if (state == USYNC_CLH_WAITING)
-			break;
-		usync_clh_node_t *next = redirect_target(lock, state);
-		pool_push(lock, pred);
-		pred = next;
+		if (state != USYNC_CLH_WAITING) {
+			usync_clh_node_t *next = redirect_target(lock, state);
+			pool_push(lock, pred);
+			pred = next;
+			continue;
+		}
+		usync_clh_node_t *fresh = NULL;
+		if (keep_ctx && (fresh = pool_pop(lock)) == NULL) {
+			usync_spin_pause(&spin);
+			continue;
+		}
+		/* release: pairs with the successor's acquire load of our
+		 * state in wait_behind, usync_clh_timedlock_slow or
+		 * leave_queue, which then waits on pred instead (and with the
+		 * relaxed probe of usync_clh_trylock_slow, whose CAS and
+		 * leave_queue then order it); wakes that successor if it had
+		 * parked on our node.  Our old node is the successor's from
+		 * here on: we never touch it again. */
+		usync_wake_store(&ctx->node->state,
+				 USYNC_CLH_REDIRECT +
+					 (uint32_t)(pred - lock->nodes),
+				 (usync_wait_policy_t)lock->policy, 1);
+		ctx->node = fresh;
+		return false;
 	}
-	/* Never NULL with at most max_threads contexts or acquisitions in
-	 * flight (see the top of this file); beyond that, only the generic
-	 * API's try_acquire can get here without a spare node, and it needs
-	 * none: it returns the context's node to the pool on failure, and
-	 * skips a NULL one. */
-	usync_clh_node_t *fresh = pool_pop(lock);
-	/* release: pairs with the successor's acquire load of our state in
-	 * wait_behind / trylock_queued, which then waits on pred instead;
-	 * wakes that successor if it had parked on our node. */
-	usync_wake_store(&ctx->node->state,
-			 USYNC_CLH_REDIRECT + (uint32_t)(pred - lock->nodes),
-			 (usync_wait_policy_t)lock->policy, 1);
-	ctx->node = fresh;
-	return false;
+}
+
+bool usync_clh_trylock_queued(usync_clh_t *lock, usync_clh_ctx_t *ctx,
+			      usync_clh_node_t *pred)
+{
+	return leave_queue(lock, ctx, pred, true);
 }
 
 /*
@@ -252,7 +290,8 @@ bool usync_clh_trylock_queued(usync_clh_t *lock, usync_clh_ctx_t *ctx,
  * the node count) and, if they end in a GRANTED node, try to enqueue behind
  * the tail as the fast path does.
  */
-bool usync_clh_trylock_slow(usync_clh_t *lock, usync_clh_ctx_t *ctx)
+static bool trylock_slow(usync_clh_t *lock, usync_clh_ctx_t *ctx,
+			 bool keep_ctx)
 {
 	/* relaxed: a guess, validated by the CAS. */
 	usync_clh_node_t *tail =
@@ -280,7 +319,54 @@ bool usync_clh_trylock_slow(usync_clh_t *lock, usync_clh_ctx_t *ctx)
 				    memory_order_acq_rel,
 				    memory_order_relaxed))
 		return false;
-	return usync_clh_trylock_queued(lock, ctx, tail);
+	return leave_queue(lock, ctx, tail, keep_ctx);
+}
+
+bool usync_clh_trylock_slow(usync_clh_t *lock, usync_clh_ctx_t *ctx)
+{
+	return trylock_slow(lock, ctx, true);
+}
+
+/*
+ * The timed wait behind pred: as wait_behind, until the deadline passes;
+ * then leave the queue (leave_queue, which may still find the lock granted).
+ * Every policy honours the deadline: spinning and yielding poll the clock,
+ * a parked waiter sleeps with the deadline as the futex's timeout, and the
+ * redirection that may replace pred's WAITING wakes it (leave_queue).
+ */
+static int timed_wait(usync_clh_t *lock, usync_clh_ctx_t *ctx,
+		      usync_clh_node_t *pred, const struct timespec *abstime,
+		      bool keep_ctx)
+{
+	usync_deadline_t deadline;
+	usync_spin_t spin;
+	usync_deadline_init(&deadline, abstime);
+	usync_spin_init(&spin, (usync_wait_policy_t)lock->policy);
+	for (;;) {
+		uint32_t seen;
+		/* acquire (inside): as in wait_behind.  Parks on pred, which
+		 * only we, its successor, watch. */
+		if (!usync_wait_while_deadline(&pred->state, USYNC_CLH_WAITING,
+					       &seen, &spin, &deadline))
+			return leave_queue(lock, ctx, pred, keep_ctx)
+				       ? 0
+				       : ETIMEDOUT;
+		uint32_t state = seen & ~USYNC_PARKED;
+		if (state == USYNC_CLH_GRANTED) {
+			took_lock(lock, ctx, pred);
+			return 0;
+		}
+		usync_clh_node_t *next = redirect_target(lock, state);
+		pool_push(lock, pred);
+		pred = next;
+	}
+}
+
+int usync_clh_timedlock_slow(usync_clh_t *lock, usync_clh_ctx_t *ctx,
+			     usync_clh_node_t *pred,
+			     const struct timespec *abstime)
+{
+	return timed_wait(lock, ctx, pred, abstime, true);
 }
 
 /* Generic API: a context lives for one acquisition, so it borrows a node
@@ -317,16 +403,72 @@ static void clh_acquire(union usync_lock_state *s, usync_lock_ctx_t *ctx)
 
 static bool clh_try_acquire(union usync_lock_state *s, usync_lock_ctx_t *ctx)
 {
+	usync_clh_t *lock = &s->clh;
+	usync_clh_ctx_t *c = &ctx->u.clh;
 	/* Never waits: with no spare node, more than max_threads acquisitions
 	 * are in flight and the lock is contended; fail. */
-	ctx->u.clh.node = pool_pop(&s->clh);
-	if (USYNC_UNLIKELY(ctx->u.clh.node == NULL))
+	c->node = pool_pop(lock);
+	if (USYNC_UNLIKELY(c->node == NULL))
 		return false;
-	if (usync_clh_trylock(&s->clh, &ctx->u.clh))
-		return true;
-	if (ctx->u.clh.node != NULL)
-		pool_push(&s->clh, ctx->u.clh.node);
-	return false;
+	/* usync_clh_trylock, except that a failed attempt keeps no node (the
+	 * context ends with it), so it never waits for one either. */
+	usync_clh_debug_enter(lock, c);
+	bool acquired;
+	/* relaxed (both loads): a guess, as in usync_clh_trylock. */
+	usync_clh_node_t *tail =
+		atomic_load_explicit(&lock->tail, memory_order_relaxed);
+	if (atomic_load_explicit(&tail->state, memory_order_relaxed) !=
+	    USYNC_CLH_GRANTED) {
+		acquired = trylock_slow(lock, c, false);
+	} else {
+		/* relaxed: published by the release half of the CAS. */
+		atomic_store_explicit(&c->node->state, USYNC_CLH_WAITING,
+				      memory_order_relaxed);
+		/* acq_rel on success, relaxed on failure: as in
+		 * usync_clh_trylock. */
+		acquired = usync_compare_and_swap(&lock->tail, &tail, c->node,
+						  memory_order_acq_rel,
+						  memory_order_relaxed) &&
+			   leave_queue(lock, c, tail, false);
+	}
+	if (!acquired && c->node != NULL)
+		pool_push(lock, c->node); /* never enqueued */
+	return acquired;
+}
+
+static int clh_acquire_until(union usync_lock_state *s, usync_lock_ctx_t *ctx,
+			     const struct timespec *abstime)
+{
+	usync_clh_t *lock = &s->clh;
+	usync_clh_ctx_t *c = &ctx->u.clh;
+	c->node = pool_pop(lock);
+	if (USYNC_UNLIKELY(c->node == NULL)) {
+		/* More acquirers than max_threads: wait for a node, as
+		 * borrow_node does, but only until the deadline. */
+		usync_deadline_t deadline;
+		usync_spin_t spin;
+		usync_deadline_init(&deadline, abstime);
+		usync_spin_init(&spin, (usync_wait_policy_t)lock->policy);
+		while ((c->node = pool_pop(lock)) == NULL)
+			if (!usync_spin_pause_until(&spin, &deadline))
+				return ETIMEDOUT;
+	}
+	usync_clh_debug_enter(lock, c);
+	/* relaxed: published by the release half of the swap below. */
+	atomic_store_explicit(&c->node->state, USYNC_CLH_WAITING,
+			      memory_order_relaxed);
+	/* acq_rel: as the swap in usync_clh_lock. */
+	usync_clh_node_t *pred = usync_fetch_and_store(&lock->tail, c->node,
+						       memory_order_acq_rel);
+	/* acquire: pairs with the release of GRANTED in unlock. */
+	if (atomic_load_explicit(&pred->state, memory_order_acquire) ==
+	    USYNC_CLH_GRANTED) {
+		took_lock(lock, c, pred);
+		return 0;
+	}
+	/* On a timeout our node stays abandoned in the queue, its
+	 * successor's to recycle, and the context ends with none. */
+	return timed_wait(lock, c, pred, abstime, false);
 }
 
 static void clh_release(union usync_lock_state *s, usync_lock_ctx_t *ctx)
@@ -350,5 +492,6 @@ const struct usync_lock_ops usync_lock_ops_clh = {
 	.acquire = clh_acquire,
 	.try_acquire = clh_try_acquire,
 	.release = clh_release,
+	.acquire_until = clh_acquire_until,
 	.set_policy = clh_set_policy,
 };

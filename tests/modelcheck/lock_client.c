@@ -9,15 +9,16 @@
  * and counts only if it succeeded.  With MC_TIMED, thread 1's
  * acquisitions are timed (the deadline may pass at every clock reading:
  * futex_model.h), each counting only if it returned 0, and any other
- * result than 0 or ETIMEDOUT fails.  After joining, the counter must equal
+ * result than 0 or ETIMEDOUT fails; with MC_TIMED2 too, thread 2's as well
+ * (two leavers, possibly adjacent in a queue).  After joining, the counter must equal
  * the acquisitions made.
  *
  * Knobs (-D): MC_ALG_<name> (tas ttas backoff ticket anderson mcs clh
  * mcs_tp) or MC_GENERIC_<name> (mcs clh ticket: the usync_lock_* API),
- * NTHREADS, ITERS, MC_TRY, MC_PARK (the park policy: waiters sleep at
- * their first failed poll, on the futex of futex_model.h), MC_FIXTURE_<name>
- * (the expected-failure fixture fixtures/<name>.h in place of the
- * library's lock).
+ * NTHREADS, ITERS, MC_TRY, MC_TIMED, MC_TIMED2, MC_PARK (the park policy:
+ * waiters sleep at their first failed poll, on the futex of futex_model.h),
+ * MC_FIXTURE_<name> (the expected-failure fixture fixtures/<name>.h in place
+ * of the library's lock).
  */
 #include "prelude.h"
 
@@ -37,6 +38,12 @@
 #endif
 #ifndef ITERS
 #define ITERS 2
+#endif
+#ifdef MC_TIMED2
+#undef MC_TIMED2
+#define MC_TIMED2 1
+#else
+#define MC_TIMED2 0
 #endif
 #ifdef MC_PARK
 #define MC_POLICY USYNC_WAIT_PARK
@@ -85,6 +92,7 @@ typedef unsigned mc_ctx_t;
 #define MC_LOCK(l, c) usync_anderson_lock((l), (c))
 #define MC_TRYLOCK(l, c) usync_anderson_trylock((l), (c))
 #define MC_UNLOCK(l, c) usync_anderson_unlock((l), *(c))
+#define MC_TIMEDLOCK(l, c, t) usync_anderson_timedlock((l), (c), (t))
 #elif defined(MC_ALG_mcs)
 typedef usync_mcs_t mc_lock_t;
 typedef usync_mcs_node_t mc_ctx_t;
@@ -114,6 +122,7 @@ typedef usync_clh_ctx_t mc_ctx_t;
 #define MC_LOCK(l, c) usync_clh_lock((l), (c))
 #define MC_TRYLOCK(l, c) usync_clh_trylock((l), (c))
 #define MC_UNLOCK(l, c) usync_clh_unlock((l), (c))
+#define MC_TIMEDLOCK(l, c, t) usync_clh_timedlock((l), (c), (t))
 #elif defined(MC_GENERIC_mcs) || defined(MC_GENERIC_clh) ||                  \
 	defined(MC_GENERIC_ticket)
 /* The generic API, usync_lock_*, with the algorithm chosen by name. */
@@ -160,7 +169,7 @@ static void *thread_main(void *arg)
 	MC_CTX_INIT(&lock, &ctx);
 	for (int i = 0; i < ITERS; i++) {
 #ifdef MC_TIMED
-		if (id == 1) {
+		if (id == 1 || (MC_TIMED2 && id == 2)) {
 			const struct timespec deadline = { 1, 0 };
 			int rc = MC_TIMEDLOCK(&lock, &ctx, &deadline);
 			assert(rc == 0 || rc == ETIMEDOUT);
