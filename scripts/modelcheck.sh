@@ -126,6 +126,16 @@ quick_checks=(
 	"tpark-tas-2x2|lock|MC_ALG_tas MC_TIMED MC_PARK|$LV|pass"
 	"tpark-ttas-2x2|lock|MC_ALG_ttas MC_TIMED MC_PARK|$LV|pass"
 	"tpark-backoff-2x2|lock|MC_ALG_backoff MC_TIMED MC_PARK|$LV|pass"
+	# The ticket lock's abandoned tickets: a small mark table (2 slots, so
+	# probing and a second occupant are explored); timed2 has two timed
+	# threads (give-back cascades); tfull a table of one slot, so a second
+	# leaver finds none and must wait on.  All check the lock is free at
+	# the end (MC_CHECK_FREE).
+	"timed-ticket-2x2|lock|MC_ALG_ticket MC_TIMED MC_CHECK_FREE USYNC_TICKET_MARKS=2|$LV --disable-function-inliner|pass"
+	"timed-ticket-3x1|lock|MC_ALG_ticket MC_TIMED MC_CHECK_FREE NTHREADS=3 ITERS=1 USYNC_TICKET_MARKS=2|$LV --disable-function-inliner|pass"
+	"timed2-ticket-3x1|lock|MC_ALG_ticket MC_TIMED2 MC_CHECK_FREE NTHREADS=3 ITERS=1 USYNC_TICKET_MARKS=2|$LV --disable-function-inliner|pass"
+	"tpark-ticket-2x2|lock|MC_ALG_ticket MC_TIMED MC_PARK MC_CHECK_FREE USYNC_TICKET_MARKS=2|$LV --disable-function-inliner|pass"
+	"tgeneric-ticket-2x2|lock|MC_GENERIC_ticket MC_TIMED MC_CHECK_FREE USYNC_TICKET_MARKS=2|$LV --disable-instruction-caching --disable-function-inliner|pass"
 	"barrier-counter-2x2|barrier|MC_BAR_counter|$LV|pass"
 	"barrier-tree-2x2|barrier|MC_BAR_tree MC_FANIN=2|$LV|pass"
 	"barrier-mcs-2x2|barrier|MC_BAR_mcs|$LV|pass"

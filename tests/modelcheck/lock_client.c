@@ -9,8 +9,10 @@
  * and counts only if it succeeded.  With MC_TIMED, thread 1's
  * acquisitions are timed (the deadline may pass at every clock reading:
  * futex_model.h), each counting only if it returned 0, and any other
- * result than 0 or ETIMEDOUT fails.  After joining, the counter must equal
- * the acquisitions made.
+ * result than 0 or ETIMEDOUT fails; MC_TIMED2 makes threads 1 and 2 timed.
+ * After joining, the counter must equal the acquisitions made, and with
+ * MC_CHECK_FREE a trylock must succeed (a leaver left nothing behind that
+ * keeps the lock looking held).
  *
  * Knobs (-D): MC_ALG_<name> (tas ttas backoff ticket anderson mcs clh
  * mcs_tp) or MC_GENERIC_<name> (mcs clh ticket: the usync_lock_* API),
@@ -74,6 +76,7 @@ typedef int mc_ctx_t;
 #define MC_LOCK(l, c) usync_ticket_lock(l)
 #define MC_TRYLOCK(l, c) usync_ticket_trylock(l)
 #define MC_UNLOCK(l, c) usync_ticket_unlock(l)
+#define MC_TIMEDLOCK(l, c, t) usync_ticket_timedlock((l), (t))
 #elif defined(MC_ALG_anderson)
 typedef usync_anderson_t mc_lock_t;
 typedef unsigned mc_ctx_t;
@@ -159,8 +162,12 @@ static void *thread_main(void *arg)
 	intptr_t acquired = 0;
 	MC_CTX_INIT(&lock, &ctx);
 	for (int i = 0; i < ITERS; i++) {
-#ifdef MC_TIMED
+#if defined(MC_TIMED) || defined(MC_TIMED2)
+#ifdef MC_TIMED2
+		if (id == 1 || id == 2) {
+#else
 		if (id == 1) {
+#endif
 			const struct timespec deadline = { 1, 0 };
 			int rc = MC_TIMEDLOCK(&lock, &ctx, &deadline);
 			assert(rc == 0 || rc == ETIMEDOUT);
@@ -201,5 +208,12 @@ int main(void)
 		total += (intptr_t)acquired;
 	}
 	assert(counter == total && "an update was lost");
+#ifdef MC_CHECK_FREE
+	mc_ctx_t ctx;
+	MC_CTX_INIT(&lock, &ctx);
+	assert(MC_TRYLOCK(&lock, &ctx) && "free lock refused a trylock");
+	MC_UNLOCK(&lock, &ctx);
+	MC_CTX_FINI(&lock, &ctx);
+#endif
 	return 0;
 }
