@@ -131,11 +131,11 @@ quick_checks=(
 	# threads (give-back cascades); tfull a table of one slot, so a second
 	# leaver finds none and must wait on.  All check the lock is free at
 	# the end (MC_CHECK_FREE).
-	"timed-ticket-2x2|lock|MC_ALG_ticket MC_TIMED MC_CHECK_FREE USYNC_TICKET_MARKS=2|$LV --disable-function-inliner|pass"
-	"timed-ticket-3x1|lock|MC_ALG_ticket MC_TIMED MC_CHECK_FREE NTHREADS=3 ITERS=1 USYNC_TICKET_MARKS=2|$LV --disable-function-inliner|pass"
-	"timed2-ticket-3x1|lock|MC_ALG_ticket MC_TIMED2 MC_CHECK_FREE NTHREADS=3 ITERS=1 USYNC_TICKET_MARKS=2|$LV --disable-function-inliner|pass"
+	"timed-ticket-2x2|lock|MC_ALG_ticket MC_TIMED MC_CHECK_FREE MC_DEADLINE_RACE USYNC_TICKET_MARKS=2|$LV --disable-function-inliner|pass"
+	"timed-ticket-3x1|lock|MC_ALG_ticket MC_TIMED MC_CHECK_FREE MC_DEADLINE_RACE NTHREADS=3 ITERS=1 USYNC_TICKET_MARKS=2|$LV --disable-function-inliner|pass"
+	"timed2-ticket-3x1|lock|MC_ALG_ticket MC_TIMED2 MC_CHECK_FREE MC_DEADLINE_RACE NTHREADS=3 ITERS=1 USYNC_TICKET_MARKS=2|$LV --disable-function-inliner|pass"
 	"tpark-ticket-2x2|lock|MC_ALG_ticket MC_TIMED MC_PARK MC_CHECK_FREE USYNC_TICKET_MARKS=2|$LV --disable-function-inliner|pass"
-	"tgeneric-ticket-2x2|lock|MC_GENERIC_ticket MC_TIMED MC_CHECK_FREE USYNC_TICKET_MARKS=2|$LV --disable-instruction-caching --disable-function-inliner|pass"
+	"tgeneric-ticket-2x2|lock|MC_GENERIC_ticket MC_TIMED MC_CHECK_FREE MC_DEADLINE_RACE USYNC_TICKET_MARKS=2|$LV --disable-instruction-caching --disable-function-inliner|pass"
 	"barrier-counter-2x2|barrier|MC_BAR_counter|$LV|pass"
 	"barrier-tree-2x2|barrier|MC_BAR_tree MC_FANIN=2|$LV|pass"
 	"barrier-mcs-2x2|barrier|MC_BAR_mcs|$LV|pass"

@@ -141,10 +141,35 @@ static int usync_mc_clock_gettime(clockid_t clock, struct timespec *ts)
 
 /* A deadline (usync_deadline_passed in src/atomics/spin.c): either answer,
  * at every reading, so a timed wait gives up at every point it could. */
+#ifdef MC_DEADLINE_RACE
+/* GenMC 0.10.3 does not branch on __VERIFIER_nondet_int (one execution,
+ * one value: a deadline read that way has passed at its first reading).
+ * With MC_DEADLINE_RACE a reading is a load that races with the client's
+ * one store (usync_mc_deadline_fire, after it starts its threads): GenMC
+ * gives every reading either value, so a wait times out at every point
+ * it could, and also waits on. */
+static _Atomic(int) usync_mc_deadline_fired;
+static inline void usync_mc_deadline_fire(void)
+{
+	/* relaxed: the race is the point; it orders nothing. */
+	atomic_store_explicit(&usync_mc_deadline_fired, 1,
+			      memory_order_relaxed);
+}
+static inline bool usync_mc_deadline_passed(void)
+{
+	/* relaxed: as above. */
+	return atomic_load_explicit(&usync_mc_deadline_fired,
+				    memory_order_relaxed) != 0;
+}
+#else
+static inline void usync_mc_deadline_fire(void)
+{
+}
 static inline bool usync_mc_deadline_passed(void)
 {
 	return __VERIFIER_nondet_int() != 0;
 }
+#endif
 #define USYNC_DEADLINE_PASSED_OVERRIDE(d) ((void)(d), usync_mc_deadline_passed())
 
 static int usync_mc_sched_yield(void)

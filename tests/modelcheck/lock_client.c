@@ -201,6 +201,7 @@ int main(void)
 	MC_SETUP(&lock);
 	for (intptr_t i = 0; i < NTHREADS; i++)
 		pthread_create(&threads[i], NULL, thread_main, (void *)i);
+	usync_mc_deadline_fire(); /* MC_DEADLINE_RACE: see futex_model.h */
 	intptr_t total = 0;
 	for (int i = 0; i < NTHREADS; i++) {
 		void *acquired;
