@@ -133,6 +133,16 @@ quick_checks=(
 	"timed-anderson-3x1|lock|MC_ALG_anderson MC_TIMED MC_TIMED2 NTHREADS=3 ITERS=1|$LV|pass"
 	"tpark-anderson-2x2|lock|MC_ALG_anderson MC_TIMED MC_PARK|$LV|pass"
 	"tpark-anderson-3x1|lock|MC_ALG_anderson MC_TIMED MC_TIMED2 MC_PARK NTHREADS=3 ITERS=1|$LV|pass"
+	# The ticket lock's abandoned tickets: a small mark table (2 slots, so
+	# probing and a second occupant are explored); timed2 has two timed
+	# threads (give-back cascades).  All check the lock is free at the end
+	# (MC_CHECK_FREE).  tpark keeps the deadline's first reading
+	# (MC_FIRST_READING): with expiry at any reading it ran past 300 s.
+	"timed-ticket-2x2|lock|MC_ALG_ticket MC_TIMED MC_CHECK_FREE USYNC_TICKET_MARKS=2|$LV --disable-function-inliner|pass"
+	"timed-ticket-3x1|lock|MC_ALG_ticket MC_TIMED MC_CHECK_FREE NTHREADS=3 ITERS=1 USYNC_TICKET_MARKS=2|$LV --disable-function-inliner|pass"
+	"timed2-ticket-3x1|lock|MC_ALG_ticket MC_TIMED2 MC_CHECK_FREE NTHREADS=3 ITERS=1 USYNC_TICKET_MARKS=2|$LV --disable-function-inliner|pass"
+	"tpark-ticket-2x2|lock|MC_ALG_ticket MC_TIMED MC_PARK MC_FIRST_READING MC_CHECK_FREE USYNC_TICKET_MARKS=2|$LV --disable-function-inliner|pass"
+	"tgeneric-ticket-2x2|lock|MC_GENERIC_ticket MC_TIMED MC_CHECK_FREE USYNC_TICKET_MARKS=2|$LV --disable-instruction-caching --disable-function-inliner|pass"
 	"barrier-counter-2x2|barrier|MC_BAR_counter|$LV|pass"
 	"barrier-tree-2x2|barrier|MC_BAR_tree MC_FANIN=2|$LV|pass"
 	"barrier-mcs-2x2|barrier|MC_BAR_mcs|$LV|pass"

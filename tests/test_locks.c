@@ -139,6 +139,7 @@ static void *alloc_lock(size_t size)
 TIMED_SIMPLE_ADAPTER(tas)
 TIMED_SIMPLE_ADAPTER(ttas)
 TIMED_SIMPLE_ADAPTER(backoff)
+TIMED_SIMPLE_ADAPTER(ticket)
 
 /* Every lock's policy verb, for the adapter table. */
 #define POLICY_ADAPTER(NAME)                                                   \
@@ -322,7 +323,8 @@ static const lock_api_t per_algorithm[] = {
 	  backoff_lock_, backoff_trylock_, backoff_unlock_, NULL,
 	  backoff_policy_, backoff_timedlock_ },
 	{ "ticket", true, ticket_create, free_lock, NULL, NULL, ticket_lock_,
-	  ticket_trylock_, ticket_unlock_, ticket_arrivals, ticket_policy_ },
+	  ticket_trylock_, ticket_unlock_, ticket_arrivals, ticket_policy_,
+	  ticket_timedlock_ },
 	{ "anderson", true, anderson_create, anderson_destroy_, NULL, NULL,
 	  anderson_lock_, anderson_trylock_, anderson_unlock_,
 	  anderson_arrivals, anderson_policy_, anderson_timedlock_ },

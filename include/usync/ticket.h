@@ -24,6 +24,48 @@
  * Kogan's TWA (Euro-Par 2019); the releaser that serves ticket t wakes the
  * sleepers of t's word only: normally one thread, more only on a hash
  * collision.
+ *
+ * Timed acquisition: give back when last, else mark abandoned and be
+ * skipped.  usync_ticket_timedlock takes a ticket and waits as lock does.
+ * At the deadline a waiter with ticket t leaves:
+ *  - nobody behind it (next_ticket == t + 1): it gives the ticket back
+ *    with a CAS of next_ticket from t + 1 to t (sound even if now_serving
+ *    reached t meanwhile: next == serving, the lock is free);
+ *  - else it marks t abandoned in a process-wide table of marks keyed
+ *    exactly by (lock, t) (src/locks/ticket.c), and returns ETIMEDOUT.
+ * An abandoned ticket is settled, once, by whoever claims its mark (a CAS
+ * on a versioned state word): when it is being served, it is skipped (the
+ * claimer stores now_serving = t + 1 with release, on the abandoned
+ * ticket's behalf); when it is last, it is given back, and the ticket
+ * before it is looked at in turn.  Under the spin and yield policies the
+ * waiters behind it do this as they poll (unlock stays one release store
+ * and looks for nothing); under park the releaser does it after the fence
+ * it already makes.  FIFO order of the tickets that stay is unchanged;
+ * the lock is never handed to nobody: a served abandoned ticket is either
+ * skipped or, if it is last, given back.  After ETIMEDOUT the library
+ * keeps nothing of the caller's.  A thread that times out and calls
+ * timedlock on the same lock again takes its abandoned ticket back if it
+ * is still unserved (its old place in line): a thread retrying a lock
+ * stuck held adds at most one mark.
+ *
+ * Cost: trylock, lock's fast path and unlock are unchanged.  A waiter
+ * reads one more word per poll (the table's epoch) and looks in the table
+ * only when now_serving or the epoch has moved, after a ticket has ever
+ * been abandoned in the process; the park unlock reads one more word.
+ *
+ * The mark table (USYNC_TICKET_MARKS entries, 4096, probed over 16 from a
+ * hashed home) is bounded: a leaver that finds no free entry around its
+ * ticket's home cannot leave, and keeps waiting as usync_ticket_lock does,
+ * then returns 0 (late).  This needs 16 tickets abandoned and unserved at
+ * once hashing near one home: with one mark per thread and lock retried
+ * (see above), far beyond any realistic number of waiters.
+ *
+ * trylock: succeeds when no ticket is outstanding.  An abandoned ticket
+ * outlives its leaver's call only while a later ticket exists; the last of
+ * them to leave or be served settles those before it within its own call.
+ * So once the lock is free and no call on it is in progress, trylock
+ * succeeds; while calls are in progress it may fail on a lock whose only
+ * tickets are abandoned ones being settled.
  */
 #ifndef USYNC_TICKET_H
 #define USYNC_TICKET_H
@@ -54,6 +96,8 @@ USYNC_STATIC_ASSERT(sizeof(usync_ticket_t) == 2 * USYNC_CACHELINE,
 USYNC_API void usync_ticket_lock_slow(usync_ticket_t *lock, uint32_t ticket);
 USYNC_API void usync_ticket_unlock_park(usync_ticket_t *lock,
 					uint32_t serving);
+USYNC_API int usync_ticket_timedlock_slow(usync_ticket_t *lock,
+					  const struct timespec *abstime);
 
 static inline void usync_ticket_init(usync_ticket_t *lock)
 {
@@ -98,6 +142,26 @@ static inline void usync_ticket_lock(usync_ticket_t *lock)
 						memory_order_acquire) !=
 			   ticket))
 		usync_ticket_lock_slow(lock, ticket);
+}
+
+/*
+ * Lock, waiting no later than abstime (absolute CLOCK_MONOTONIC): 0 when
+ * acquired, ETIMEDOUT when the deadline passed first, EINVAL for a NULL
+ * abstime or a tv_nsec outside [0, 10^9).  A deadline already past makes it
+ * a trylock: no ticket is taken.  Otherwise the call takes a ticket and
+ * waits in line as usync_ticket_lock does; at the deadline it leaves (see
+ * "Timed acquisition" above): the ticket is given back when nobody is
+ * behind it, else marked abandoned, to be skipped.  After ETIMEDOUT the
+ * library keeps nothing of the caller's.
+ */
+static inline int usync_ticket_timedlock(usync_ticket_t *lock,
+					 const struct timespec *abstime)
+{
+	if (USYNC_UNLIKELY(!usync_abstime_valid(abstime)))
+		return EINVAL;
+	if (USYNC_LIKELY(usync_ticket_trylock(lock)))
+		return 0;
+	return usync_ticket_timedlock_slow(lock, abstime);
 }
 
 static inline void usync_ticket_unlock(usync_ticket_t *lock)

@@ -9,9 +9,13 @@
  * and counts only if it succeeded.  With MC_TIMED, thread 1's
  * acquisitions are timed (the deadline may pass at every clock reading:
  * futex_model.h), each counting only if it returned 0, and any other
- * result than 0 or ETIMEDOUT fails; with MC_TIMED2 too, thread 2's as well
- * (two leavers, possibly adjacent in a queue).  After joining, the counter must equal
- * the acquisitions made.
+ * result than 0 or ETIMEDOUT fails; with MC_TIMED2, threads 1 and 2 both
+ * (two leavers, possibly adjacent in a queue).  A timed check's deadline
+ * may pass at any reading (USYNC_MC_EXPIRY, futex_model.h), unless
+ * MC_FIRST_READING asks for the cheaper "passed at the first reading".
+ * After joining, the counter must equal the acquisitions made, and with
+ * MC_CHECK_FREE a trylock must succeed (a leaver left nothing behind that
+ * keeps the lock looking held).
  *
  * Knobs (-D): MC_ALG_<name> (tas ttas backoff ticket anderson mcs clh
  * mcs_tp) or MC_GENERIC_<name> (mcs clh ticket: the usync_lock_* API),
@@ -20,6 +24,10 @@
  * MC_FIXTURE_<name> (the expected-failure fixture fixtures/<name>.h in place
  * of the library's lock).
  */
+/* A timed check's deadlines race with main's usync_mc_expire(). */
+#if (defined(MC_TIMED) || defined(MC_TIMED2)) && !defined(MC_FIRST_READING)
+#define USYNC_MC_EXPIRY 1
+#endif
 #include "prelude.h"
 
 #include "../../src/atomics/spin.c"
@@ -81,6 +89,7 @@ typedef int mc_ctx_t;
 #define MC_LOCK(l, c) usync_ticket_lock(l)
 #define MC_TRYLOCK(l, c) usync_ticket_trylock(l)
 #define MC_UNLOCK(l, c) usync_ticket_unlock(l)
+#define MC_TIMEDLOCK(l, c, t) usync_ticket_timedlock((l), (t))
 #elif defined(MC_ALG_anderson)
 typedef usync_anderson_t mc_lock_t;
 typedef unsigned mc_ctx_t;
@@ -168,7 +177,7 @@ static void *thread_main(void *arg)
 	intptr_t acquired = 0;
 	MC_CTX_INIT(&lock, &ctx);
 	for (int i = 0; i < ITERS; i++) {
-#ifdef MC_TIMED
+#if defined(MC_TIMED) || MC_TIMED2
 		if (id == 1 || (MC_TIMED2 && id == 2)) {
 			const struct timespec deadline = { 1, 0 };
 			int rc = MC_TIMEDLOCK(&lock, &ctx, &deadline);
@@ -203,6 +212,7 @@ int main(void)
 	MC_SETUP(&lock);
 	for (intptr_t i = 0; i < NTHREADS; i++)
 		pthread_create(&threads[i], NULL, thread_main, (void *)i);
+	usync_mc_expire(); /* USYNC_MC_EXPIRY: see futex_model.h */
 	intptr_t total = 0;
 	for (int i = 0; i < NTHREADS; i++) {
 		void *acquired;
@@ -210,5 +220,12 @@ int main(void)
 		total += (intptr_t)acquired;
 	}
 	assert(counter == total && "an update was lost");
+#ifdef MC_CHECK_FREE
+	mc_ctx_t ctx;
+	MC_CTX_INIT(&lock, &ctx);
+	assert(MC_TRYLOCK(&lock, &ctx) && "free lock refused a trylock");
+	MC_UNLOCK(&lock, &ctx);
+	MC_CTX_FINI(&lock, &ctx);
+#endif
 	return 0;
 }
