@@ -230,6 +230,10 @@ static void mcs_unlock_(void *l, pctx_t *c)
 {
 	usync_mcs_unlock((usync_mcs_t *)l, &c->mcs);
 }
+static int mcs_timedlock_(void *l, pctx_t *c, const struct timespec *abstime)
+{
+	return usync_mcs_timedlock((usync_mcs_t *)l, &c->mcs, abstime);
+}
 static uintptr_t mcs_arrivals(void *l)
 {
 	/* relaxed: observation only. */
@@ -317,7 +321,8 @@ static const lock_api_t per_algorithm[] = {
 	  anderson_lock_, anderson_trylock_, anderson_unlock_,
 	  anderson_arrivals, anderson_policy_ },
 	{ "mcs", true, mcs_create, free_lock, NULL, NULL, mcs_lock_,
-	  mcs_trylock_, mcs_unlock_, mcs_arrivals, mcs_policy_ },
+	  mcs_trylock_, mcs_unlock_, mcs_arrivals, mcs_policy_,
+	  mcs_timedlock_ },
 	{ "clh", true, clh_create, clh_destroy_, clh_ctx_init_, clh_ctx_fini_,
 	  clh_lock_, clh_trylock_, clh_unlock_, clh_arrivals, clh_policy_ },
 	/* Not FIFO once a waiter is descheduled: the fifo test's waiters
