@@ -126,6 +126,12 @@ quick_checks=(
 	"tpark-tas-2x2|lock|MC_ALG_tas MC_TIMED MC_PARK|$LV|pass"
 	"tpark-ttas-2x2|lock|MC_ALG_ttas MC_TIMED MC_PARK|$LV|pass"
 	"tpark-backoff-2x2|lock|MC_ALG_backoff MC_TIMED MC_PARK|$LV|pass"
+	# Queue locks: MC_FRESH_CTX frees a timed waiter's node as soon as
+	# it is the caller's again; 3x1: two adjacent leavers (MC_TIMED2).
+	"timed-mcs-2x2|lock|MC_ALG_mcs MC_TIMED MC_FRESH_CTX|$LV|pass"
+	"timed-mcs-3x1|lock|MC_ALG_mcs MC_TIMED MC_TIMED2=1 MC_FRESH_CTX NTHREADS=3 ITERS=1|$LV|pass"
+	"tpark-mcs-2x1|lock|MC_ALG_mcs MC_TIMED MC_PARK MC_FRESH_CTX ITERS=1|$LV|pass"
+	"tgeneric-mcs-2x2|lock|MC_GENERIC_mcs MC_TIMED MC_FRESH_CTX|$LV --disable-instruction-caching|pass"
 	"barrier-counter-2x2|barrier|MC_BAR_counter|$LV|pass"
 	"barrier-tree-2x2|barrier|MC_BAR_tree MC_FANIN=2|$LV|pass"
 	"barrier-mcs-2x2|barrier|MC_BAR_mcs|$LV|pass"
@@ -171,6 +177,7 @@ quick_checks=(
 	"fixture-rw_counter_unlock_relaxed-1w2r|rwlock|MC_RW_rw_counter NREADERS=2|$LV|fail|include/usync/rw_counter.h:usync_rw_counter_write_unlock:memory_order_release)=>memory_order_relaxed)"
 )
 full_checks=(
+	"tpark-mcs-2x2|lock|MC_ALG_mcs MC_TIMED MC_PARK MC_FRESH_CTX|$LV|pass"
 	"lock-tas-3x2|lock|MC_ALG_tas NTHREADS=3 MC_TRY|$LV|pass-ww"
 	"lock-ttas-3x2|lock|MC_ALG_ttas NTHREADS=3 MC_TRY|$LV|pass-ww"
 	"lock-backoff-3x2|lock|MC_ALG_backoff NTHREADS=3 MC_TRY|$LV|pass-ww"

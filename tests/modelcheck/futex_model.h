@@ -53,6 +53,33 @@ static pthread_mutex_t usync_mc_bucket = PTHREAD_MUTEX_INITIALIZER;
 static struct usync_mc_sleeper usync_mc_sleepers[USYNC_MC_MAX_SLEEPS];
 static int usync_mc_nsleeps; /* under usync_mc_bucket */
 
+/* A deadline (usync_deadline_passed in src/atomics/spin.c).  GenMC 0.10.3's
+ * __VERIFIER_nondet_int explores one value only, so the choice is a read
+ * that may see either of two writes: the deadline is pending from before
+ * the threads start (usync_mc_deadline_pending) until the client's main
+ * thread, once they run, declares it passed (usync_mc_deadline_arrives).
+ * A reading may see either answer, and a thread that has seen it passed
+ * sees it passed from then on (coherence), as with a clock; so a timed
+ * wait gives up at every point it could, or not.  A client that does not
+ * call these gets "passed" at every reading. */
+static _Atomic(int) usync_mc_deadline; /* 0 unmodelled, 1 pending, 2 passed */
+
+/* relaxed (all three): the deadline orders nothing, as the clock. */
+static inline void usync_mc_deadline_pending(void)
+{
+	atomic_store_explicit(&usync_mc_deadline, 1, memory_order_relaxed);
+}
+
+static inline void usync_mc_deadline_arrives(void)
+{
+	atomic_store_explicit(&usync_mc_deadline, 2, memory_order_relaxed);
+}
+
+static inline bool usync_mc_deadline_passed(void)
+{
+	return atomic_load_explicit(&usync_mc_deadline,
+				    memory_order_relaxed) != 1;
+}
 static long usync_mc_futex(long nr, void *uaddr, long op, uint32_t val)
 {
 	assert(nr == SYS_futex);
@@ -77,13 +104,14 @@ static long usync_mc_futex(long nr, void *uaddr, long op, uint32_t val)
 		 * as every poll here, ends the execution when it fails. */
 		while (!atomic_load_explicit(&usync_mc_sleepers[me].woken,
 					     memory_order_acquire)) {
-			/* A timed sleep may time out instead, at any point:
-			 * the choice is made at each poll, and GenMC places
-			 * the poll anywhere among the other threads' steps.
-			 * Under the bucket lock, as the kernel dequeues a
-			 * timed-out sleeper; a wake that got there first
-			 * wins. */
-			if (timed && __VERIFIER_nondet_int()) {
+			/* A timed sleep may time out instead, at any point
+			 * once the deadline has passed: the choice is made at
+			 * each poll (usync_mc_deadline_passed, below), and
+			 * GenMC places the poll anywhere among the other
+			 * threads' steps.  Under the bucket lock, as the
+			 * kernel dequeues a timed-out sleeper; a wake that
+			 * got there first wins. */
+			if (timed && usync_mc_deadline_passed()) {
 				pthread_mutex_lock(&usync_mc_bucket);
 				bool won = usync_mc_sleepers[me].word != NULL;
 				usync_mc_sleepers[me].word = NULL;
@@ -139,12 +167,6 @@ static int usync_mc_clock_gettime(clockid_t clock, struct timespec *ts)
 	return 0;
 }
 
-/* A deadline (usync_deadline_passed in src/atomics/spin.c): either answer,
- * at every reading, so a timed wait gives up at every point it could. */
-static inline bool usync_mc_deadline_passed(void)
-{
-	return __VERIFIER_nondet_int() != 0;
-}
 #define USYNC_DEADLINE_PASSED_OVERRIDE(d) ((void)(d), usync_mc_deadline_passed())
 
 static int usync_mc_sched_yield(void)

@@ -7,10 +7,14 @@
  * critical section before the next (the happens-before edge: GenMC reports
  * the race).  Thread 0's first acquisition is a trylock when MC_TRY is set,
  * and counts only if it succeeded.  With MC_TIMED, thread 1's
- * acquisitions are timed (the deadline may pass at every clock reading:
- * futex_model.h), each counting only if it returned 0, and any other
- * result than 0 or ETIMEDOUT fails.  After joining, the counter must equal
- * the acquisitions made.
+ * acquisitions are timed (the deadline may pass, or not, at every clock
+ * reading: futex_model.h), each counting only if it returned 0, and any other
+ * result than 0 or ETIMEDOUT fails; MC_TIMED2=1 times thread 2's too.
+ * With MC_FRESH_CTX each timed acquisition brings a context of its own,
+ * malloc'd for it and freed once it returned ETIMEDOUT or was unlocked,
+ * so a library access to it afterwards is an access to freed memory (the
+ * queue locks' promise that the caller's node is the caller's again).
+ * After joining, the counter must equal the acquisitions made.
  *
  * Knobs (-D): MC_ALG_<name> (tas ttas backoff ticket anderson mcs clh
  * mcs_tp) or MC_GENERIC_<name> (mcs clh ticket: the usync_lock_* API),
@@ -20,6 +24,12 @@
  * library's lock).
  */
 #include "prelude.h"
+
+#include <stdlib.h>
+
+#ifndef MC_TIMED2
+#define MC_TIMED2 0
+#endif
 
 #include "../../src/atomics/spin.c"
 #include "../../src/locks/anderson.c"
@@ -94,6 +104,7 @@ typedef usync_mcs_node_t mc_ctx_t;
 #define MC_LOCK(l, c) usync_mcs_lock((l), (c))
 #define MC_TRYLOCK(l, c) usync_mcs_trylock((l), (c))
 #define MC_UNLOCK(l, c) usync_mcs_unlock((l), (c))
+#define MC_TIMEDLOCK(l, c, t) usync_mcs_timedlock((l), (c), (t))
 #elif defined(MC_ALG_mcs_tp)
 typedef usync_mcs_tp_t mc_lock_t;
 typedef usync_mcs_tp_node_t mc_ctx_t;
@@ -159,24 +170,37 @@ static void *thread_main(void *arg)
 	intptr_t acquired = 0;
 	MC_CTX_INIT(&lock, &ctx);
 	for (int i = 0; i < ITERS; i++) {
+		mc_ctx_t *c = &ctx;
 #ifdef MC_TIMED
-		if (id == 1) {
+		if (id == 1 || (MC_TIMED2 && id == 2)) {
 			const struct timespec deadline = { 1, 0 };
-			int rc = MC_TIMEDLOCK(&lock, &ctx, &deadline);
+#ifdef MC_FRESH_CTX
+			/* A context of its own for this acquisition, freed as
+			 * soon as the lock is done with it: any later access
+			 * by the library is one to freed memory. */
+			c = malloc(sizeof(*c));
+			assert(c != NULL);
+#endif
+			int rc = MC_TIMEDLOCK(&lock, c, &deadline);
 			assert(rc == 0 || rc == ETIMEDOUT);
-			if (rc != 0)
+			if (rc != 0) {
+				if (c != &ctx)
+					free(c);
 				continue;
+			}
 		} else
 #endif
 #ifdef MC_TRY
 		if (id == 0 && i == 0) {
-			if (!MC_TRYLOCK(&lock, &ctx))
+			if (!MC_TRYLOCK(&lock, c))
 				continue;
 		} else
 #endif
-			MC_LOCK(&lock, &ctx);
+			MC_LOCK(&lock, c);
 		critical_section();
-		MC_UNLOCK(&lock, &ctx);
+		MC_UNLOCK(&lock, c);
+		if (c != &ctx)
+			free(c);
 		acquired++;
 	}
 	MC_CTX_FINI(&lock, &ctx);
@@ -192,8 +216,14 @@ int main(void)
 	atomic_store_explicit(&usync_spin_budget_steps, 1000,
 			      memory_order_relaxed);
 	MC_SETUP(&lock);
+#ifdef MC_TIMED
+	usync_mc_deadline_pending();
+#endif
 	for (intptr_t i = 0; i < NTHREADS; i++)
 		pthread_create(&threads[i], NULL, thread_main, (void *)i);
+#ifdef MC_TIMED
+	usync_mc_deadline_arrives();
+#endif
 	intptr_t total = 0;
 	for (int i = 0; i < NTHREADS; i++) {
 		void *acquired;
