@@ -76,26 +76,24 @@ static usync_mcs_node_t *claim_next(usync_mcs_t *lock, usync_mcs_node_t *node,
 	usync_spin_init(&spin, (usync_wait_policy_t)lock->policy);
 	for (;;) {
 		usync_mcs_node_t *next;
-		/* acquire: pairs with the successor's release link
-		 * (usync_mcs_lock_slow, timedlock_slow) or a leaver's release
-		 * relink (relink), or the release CAS by which a leaving
-		 * successor let go of us (leave): its accesses to our node
-		 * then happen before we go on.  relaxed for the tail: a
-		 * hint; the CAS below decides. */
+		/* relaxed (both): when to act; the CAS on what we found
+		 * decides, with its own order. */
 		while ((next = atomic_load_explicit(
-				&node->next, memory_order_acquire)) == NULL &&
+				&node->next, memory_order_relaxed)) == NULL &&
 		       atomic_load_explicit(&lock->tail,
 					    memory_order_relaxed) != node)
 			usync_spin_pause(&spin);
 		if (next != NULL) {
-			/* acquire: as the load; the successor's node is then
-			 * initialised as we see it.  An atomic claim, not a
-			 * load, decides against the successor's detaching
-			 * CAS (rule 1); a CAS rather than an exchange, so
-			 * that a claim that finds the successor gone writes
-			 * nothing that could cross the relink behind us.
-			 * relaxed on failure: it detached, or a relink put
-			 * another there; look again. */
+			/* acquire: pairs with the successor's release link
+			 * (usync_mcs_lock_slow, timedlock_slow) or a leaver's
+			 * release relink (relink): the successor's node is
+			 * then initialised as we see it.  An atomic claim,
+			 * not a load, decides against the successor's
+			 * detaching CAS (rule 1); a CAS rather than an
+			 * exchange, so that a claim that finds the successor
+			 * gone writes nothing that could cross the relink
+			 * behind us.  relaxed on failure: it detached, or a
+			 * relink put another there; look again. */
 			if (usync_compare_and_swap(&node->next, &next,
 						   (usync_mcs_node_t *)NULL,
 						   memory_order_acquire,
@@ -136,13 +134,13 @@ static void grant(usync_mcs_t *lock, usync_mcs_node_t *node,
 {
 	/* relaxed: only next writes it, after reading our exchange below. */
 	atomic_store_explicit(&node->ack, 0, memory_order_relaxed);
-	/* acq_rel: release pairs with next's acquire read of GRANTED (its
-	 * take in leave, or the wait there), so our reset of ack comes
-	 * before its store of 1; acquire pairs with its release take, for
-	 * the NULL case.  NULL: next had taken its prev and may be touching
-	 * our node (rule 3). */
+	/* release: pairs with next's acquire read of GRANTED (its take in
+	 * leave, or the wait there), so our reset of ack comes before its
+	 * store of 1.  NULL: next had taken its prev and may be touching our
+	 * node (rule 3); no acquire needed, the ack we then wait for is the
+	 * release that orders those accesses. */
 	usync_mcs_node_t *prev = usync_fetch_and_store(&next->prev, GRANTED,
-						       memory_order_acq_rel);
+						       memory_order_release);
 	if (prev == NULL)
 		wait_ack(lock, node);
 	/* release: pairs with next's acquire load of `locked`; publishes the
@@ -167,11 +165,10 @@ static void relink(usync_mcs_t *lock, usync_mcs_node_t *node,
 {
 	/* relaxed: as in grant. */
 	atomic_store_explicit(&node->ack, 0, memory_order_relaxed);
-	/* acq_rel: release pairs with next's acquire read of its new prev
-	 * (take or wait in leave), so our ack reset comes before its ack;
-	 * acquire pairs with its release take, for the NULL case. */
+	/* release: as in grant (next's acquire read of its new prev; the
+	 * ack orders the NULL case). */
 	usync_mcs_node_t *old = usync_fetch_and_store(&next->prev, prev,
-						      memory_order_acq_rel);
+						      memory_order_release);
 	/* release: pairs with prev's acquire claim (claim_next) and with
 	 * next's acquire read in leave: next's node, and that next->prev is
 	 * prev, are visible to whoever finds the link.  Our last access to
@@ -186,12 +183,12 @@ static void relink(usync_mcs_t *lock, usync_mcs_node_t *node,
 static bool leave(usync_mcs_t *lock, usync_mcs_node_t *node,
 		  usync_spin_t *spin)
 {
-	/* acq_rel: acquire pairs with the release exchange that wrote our
-	 * prev (grant, relink), so that node's fields, and a grant's reset
-	 * of its ack, are visible; release pairs with the acquire exchange
-	 * of a later writer of our prev, which then knows we took it. */
+	/* acquire: pairs with the release exchange that wrote our prev
+	 * (grant, relink), so that node's fields, and the writer's reset of
+	 * its ack, are visible.  No release: a later writer that finds our
+	 * NULL waits for our ack, a release of its own. */
 	usync_mcs_node_t *prev = usync_fetch_and_store(
-		&node->prev, (usync_mcs_node_t *)NULL, memory_order_acq_rel);
+		&node->prev, (usync_mcs_node_t *)NULL, memory_order_acquire);
 	for (;;) {
 		if (prev == GRANTED) {
 			/* acquire (inside): pairs with grant's release of 0;
@@ -227,10 +224,10 @@ static bool leave(usync_mcs_t *lock, usync_mcs_node_t *node,
 			 * wait_ack: our last access to prev. */
 			atomic_store_explicit(&prev->ack, 1,
 					      memory_order_release);
-			/* acq_rel: as the first take. */
+			/* acquire: as the first take. */
 			prev = usync_fetch_and_store(&node->prev,
 						     (usync_mcs_node_t *)NULL,
-						     memory_order_acq_rel);
+						     memory_order_acquire);
 		}
 	}
 	/* Detached from prev: nobody claims us now, nobody writes our prev.
