@@ -9,7 +9,7 @@
  * and counts only if it succeeded.  With MC_TIMED, thread 1's
  * acquisitions are timed (the deadline may pass, or not, at every clock
  * reading: futex_model.h), each counting only if it returned 0, and any other
- * result than 0 or ETIMEDOUT fails; MC_TIMED2=1 times thread 2's too.
+ * result than 0 or ETIMEDOUT fails; MC_TIMED2 times thread 2's too.
  * With MC_FRESH_CTX each timed acquisition brings a context of its own,
  * malloc'd for it and freed once it returned ETIMEDOUT or was unlocked,
  * so a library access to it afterwards is an access to freed memory (the
@@ -17,7 +17,7 @@
  * After joining, the counter must equal the acquisitions made.
  *
  * Knobs (-D): MC_ALG_<name> (tas ttas backoff ticket anderson mcs clh
- * mcs_tp) or MC_GENERIC_<name> (mcs clh ticket: the usync_lock_* API),
+ * mcs_tp) or MC_GENERIC_<name> (mcs clh ticket mcs_tp: the usync_lock_* API),
  * NTHREADS, ITERS, MC_TRY, MC_PARK (the park policy: waiters sleep at
  * their first failed poll, on the futex of futex_model.h), MC_FIXTURE_<name>
  * (the expected-failure fixture fixtures/<name>.h in place of the
@@ -114,6 +114,7 @@ typedef usync_mcs_tp_node_t mc_ctx_t;
 #define MC_LOCK(l, c) usync_mcs_tp_lock((l), (c))
 #define MC_TRYLOCK(l, c) usync_mcs_tp_trylock((l), (c))
 #define MC_UNLOCK(l, c) usync_mcs_tp_unlock((l), (c))
+#define MC_TIMEDLOCK(l, c, t) usync_mcs_tp_timedlock((l), (c), (t))
 #elif defined(MC_ALG_clh)
 typedef usync_clh_t mc_lock_t;
 typedef usync_clh_ctx_t mc_ctx_t;
@@ -126,10 +127,12 @@ typedef usync_clh_ctx_t mc_ctx_t;
 #define MC_TRYLOCK(l, c) usync_clh_trylock((l), (c))
 #define MC_UNLOCK(l, c) usync_clh_unlock((l), (c))
 #elif defined(MC_GENERIC_mcs) || defined(MC_GENERIC_clh) ||                  \
-	defined(MC_GENERIC_ticket)
+	defined(MC_GENERIC_ticket) || defined(MC_GENERIC_mcs_tp)
 /* The generic API, usync_lock_*, with the algorithm chosen by name. */
 #if defined(MC_GENERIC_mcs)
 #define MC_GENERIC_NAME "mcs"
+#elif defined(MC_GENERIC_mcs_tp)
+#define MC_GENERIC_NAME "mcs_tp"
 #elif defined(MC_GENERIC_clh)
 #define MC_GENERIC_NAME "clh"
 #else
