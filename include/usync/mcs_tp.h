@@ -17,9 +17,11 @@
  * of leaving it idle until a descheduled successor gets a core back, which
  * is what a strict FIFO queue lock does under oversubscription.
  *
- * Departures from the paper: only the releaser changes a node's state (the
- * paper also lets a waiter time out and leave by itself), so a node needs no
- * CAS on its state and can live on the waiter's stack; a waiter that sleeps
+ * Departures from the paper: only the releaser changes a node's state, so
+ * a node needs no CAS on its state and can live on the waiter's stack (the
+ * paper's timed-out waiter marks its node and leaves it for others to
+ * reclaim; here a timed waiter unlinks itself before it returns, see
+ * below); a waiter that sleeps
  * (park policy) is never passed over but woken and granted, since waking it
  * to re-enqueue costs the same system call and loses its place; and the
  * holder does not publish its own time.
