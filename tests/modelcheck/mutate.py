@@ -98,6 +98,14 @@ JUSTIFIED = {
         "prev, both release and read by prev's acquire claim or acq_rel tail CAS, so every "
         "access before them happens before prev goes on.  Kept so that the detach alone "
         "publishes what the leaver did to prev, should a later change make it its last access.",
+    "src/locks/mcs_tp.c:tp_leave:acquire->relaxed#1":
+        "As src/locks/mcs.c:leave:acquire->relaxed#1 (the same take; TP_PREV_PASSED, like "
+        "GRANTED, is followed by an acquire wait on `state`).",
+    "src/locks/mcs_tp.c:tp_leave:acquire->relaxed#3":
+        "As src/locks/mcs.c:leave:acquire->relaxed#3.",
+    "src/locks/mcs_tp.c:tp_leave:acq_rel->acquire#1":
+        "As src/locks/mcs.c:leave:acq_rel->acquire#1: the detach's release is redundant with "
+        "the release relink store or tail CAS that is the leaver's last access to prev.",
 }
 
 
