@@ -127,7 +127,7 @@ quick_checks=(
 	"tpark-ttas-2x2|lock|MC_ALG_ttas MC_TIMED MC_PARK|$LV|pass"
 	"tpark-backoff-2x2|lock|MC_ALG_backoff MC_TIMED MC_PARK|$LV|pass"
 	"timed-clh-2x2|lock|MC_ALG_clh MC_TIMED||pass"
-	"tpark-clh-2x2|lock|MC_ALG_clh MC_TIMED MC_PARK||pass"
+	"tpark-clh-2x1|lock|MC_ALG_clh MC_TIMED MC_PARK ITERS=1||pass"
 	"tgeneric-clh-2x2|lock|MC_GENERIC_clh MC_TIMED|--disable-instruction-caching|pass"
 	"timed-anderson-2x2|lock|MC_ALG_anderson MC_TIMED|$LV|pass"
 	"timed-anderson-3x1|lock|MC_ALG_anderson MC_TIMED MC_TIMED2 NTHREADS=3 ITERS=1|$LV|pass"
@@ -143,6 +143,18 @@ quick_checks=(
 	"timed2-ticket-3x1|lock|MC_ALG_ticket MC_TIMED2 MC_CHECK_FREE NTHREADS=3 ITERS=1 USYNC_TICKET_MARKS=2|$LV --disable-function-inliner|pass"
 	"tpark-ticket-2x2|lock|MC_ALG_ticket MC_TIMED MC_PARK MC_FIRST_READING MC_CHECK_FREE USYNC_TICKET_MARKS=2|$LV --disable-function-inliner|pass"
 	"tgeneric-ticket-2x2|lock|MC_GENERIC_ticket MC_TIMED MC_CHECK_FREE USYNC_TICKET_MARKS=2|$LV --disable-instruction-caching --disable-function-inliner|pass"
+	# Queue locks: MC_FRESH_CTX frees a timed waiter's node as soon as
+	# it is the caller's again; 3x1: two adjacent leavers (MC_TIMED2).
+	"timed-mcs-2x2|lock|MC_ALG_mcs MC_TIMED MC_FRESH_CTX|$LV|pass"
+	"timed-mcs-3x1|lock|MC_ALG_mcs MC_TIMED MC_TIMED2 MC_FRESH_CTX NTHREADS=3 ITERS=1|$LV|pass"
+	"tpark-mcs-2x1|lock|MC_ALG_mcs MC_TIMED MC_PARK MC_FRESH_CTX ITERS=1|$LV|pass"
+	"tgeneric-mcs-2x2|lock|MC_GENERIC_mcs MC_TIMED MC_FRESH_CTX|$LV --disable-instruction-caching|pass"
+	# tpark-mcs_tp: pass-ww because under IMM GenMC 0.10.3 reports a
+	# waiter's own successive relaxed stores of its stamp (one thread,
+	# program order) as unordered writes; under RC11 it passes as pass.
+	"timed-mcs_tp-2x1|lock|MC_ALG_mcs_tp MC_TIMED MC_FRESH_CTX ITERS=1|$LV|pass"
+	"tpark-mcs_tp-2x1|lock|MC_ALG_mcs_tp MC_TIMED MC_PARK MC_FRESH_CTX ITERS=1|$LV|pass-ww"
+	"tgeneric-mcs_tp-2x1|lock|MC_GENERIC_mcs_tp MC_TIMED MC_FRESH_CTX ITERS=1|$LV --disable-instruction-caching|pass"
 	"barrier-counter-2x2|barrier|MC_BAR_counter|$LV|pass"
 	"barrier-tree-2x2|barrier|MC_BAR_tree MC_FANIN=2|$LV|pass"
 	"barrier-mcs-2x2|barrier|MC_BAR_mcs|$LV|pass"
@@ -213,6 +225,11 @@ quick_checks=(
 	# --- end of the condition variable's fixtures.
 )
 full_checks=(
+	"tpark-mcs-2x2|lock|MC_ALG_mcs MC_TIMED MC_PARK MC_FRESH_CTX|$LV|pass"
+	# 45 936 executions with expiry at any reading: 83 s RC11, 235 s IMM.
+	"tpark-clh-2x2|lock|MC_ALG_clh MC_TIMED MC_PARK||pass"
+	"timed-mcs_tp-2x2|lock|MC_ALG_mcs_tp MC_TIMED MC_FRESH_CTX|$LV|pass"
+	"timed-mcs_tp-3x1|lock|MC_ALG_mcs_tp MC_TIMED MC_FRESH_CTX NTHREADS=3 ITERS=1|$LV|pass"
 	"lock-tas-3x2|lock|MC_ALG_tas NTHREADS=3 MC_TRY|$LV|pass-ww"
 	"lock-ttas-3x2|lock|MC_ALG_ttas NTHREADS=3 MC_TRY|$LV|pass-ww"
 	"lock-backoff-3x2|lock|MC_ALG_backoff NTHREADS=3 MC_TRY|$LV|pass-ww"

@@ -237,6 +237,10 @@ static void mcs_unlock_(void *l, pctx_t *c)
 {
 	usync_mcs_unlock((usync_mcs_t *)l, &c->mcs);
 }
+static int mcs_timedlock_(void *l, pctx_t *c, const struct timespec *abstime)
+{
+	return usync_mcs_timedlock((usync_mcs_t *)l, &c->mcs, abstime);
+}
 static uintptr_t mcs_arrivals(void *l)
 {
 	/* relaxed: observation only. */
@@ -244,6 +248,11 @@ static uintptr_t mcs_arrivals(void *l)
 					       memory_order_relaxed);
 }
 
+static int mcs_tp_timedlock_(void *l, pctx_t *c,
+			     const struct timespec *abstime)
+{
+	return usync_mcs_tp_timedlock((usync_mcs_tp_t *)l, &c->mcs_tp, abstime);
+}
 static int mcs_tp_create(const lock_api_t *api, void **out, unsigned max)
 {
 	(void)api;
@@ -329,14 +338,16 @@ static const lock_api_t per_algorithm[] = {
 	  anderson_lock_, anderson_trylock_, anderson_unlock_,
 	  anderson_arrivals, anderson_policy_, anderson_timedlock_ },
 	{ "mcs", true, mcs_create, free_lock, NULL, NULL, mcs_lock_,
-	  mcs_trylock_, mcs_unlock_, mcs_arrivals, mcs_policy_ },
+	  mcs_trylock_, mcs_unlock_, mcs_arrivals, mcs_policy_,
+	  mcs_timedlock_ },
 	{ "clh", true, clh_create, clh_destroy_, clh_ctx_init_, clh_ctx_fini_,
 	  clh_lock_, clh_trylock_, clh_unlock_, clh_arrivals, clh_policy_,
 	  clh_timedlock_ },
 	/* Not FIFO once a waiter is descheduled: the fifo test's waiters
 	 * outnumber the cores.  Its own test is test_mcs_tp_*. */
 	{ "mcs_tp", false, mcs_tp_create, free_lock, NULL, NULL, mcs_tp_lock_,
-	  mcs_tp_trylock_, mcs_tp_unlock_, NULL, mcs_tp_policy_ },
+	  mcs_tp_trylock_, mcs_tp_unlock_, NULL, mcs_tp_policy_,
+	  mcs_tp_timedlock_ },
 };
 #define N_PER (sizeof(per_algorithm) / sizeof(per_algorithm[0]))
 
@@ -2096,6 +2107,129 @@ static void test_timed_stress(void **state)
 	}
 }
 
+/* ------------------------------------------------ mcs: leaving the queue */
+
+/* White box, one case at a time while the main thread holds the lock: a
+ * timed waiter that is the tail leaves (the tail goes back to its
+ * predecessor), one in the middle leaves (its successor is relinked
+ * behind its predecessor), two adjacent ones leave; each leaver's node is
+ * scribbled over as soon as it has returned (it is the caller's again),
+ * and the survivors are then served in arrival order. */
+typedef struct mcs_leave_waiter {
+	usync_mcs_t *lock;
+	usync_mcs_node_t *node;
+	uint64_t wait_ns; /* 0: untimed */
+	int rc;
+	unsigned *order, *served; /* written under the lock */
+	unsigned id;
+	pthread_t thread;
+} mcs_leave_waiter_t;
+
+static void *mcs_leave_waiter(void *arg)
+{
+	mcs_leave_waiter_t *w = (mcs_leave_waiter_t *)arg;
+	if (w->wait_ns == 0) {
+		usync_mcs_lock(w->lock, w->node);
+		w->rc = 0;
+	} else {
+		struct timespec ts = at_ns(mono_ns() + w->wait_ns);
+		w->rc = usync_mcs_timedlock(w->lock, w->node, &ts);
+	}
+	if (w->rc == 0) {
+		w->order[(*w->served)++] = w->id;
+		usync_mcs_unlock(w->lock, w->node);
+	}
+	return NULL;
+}
+
+static usync_mcs_node_t *mcs_tail(usync_mcs_t *lock)
+{
+	/* relaxed: observation only. */
+	return atomic_load_explicit(&lock->tail, memory_order_relaxed);
+}
+
+static usync_mcs_node_t *mcs_next(usync_mcs_node_t *node)
+{
+	/* relaxed: observation only, while the queue is still. */
+	return atomic_load_explicit(&node->next, memory_order_relaxed);
+}
+
+static void mcs_leave_start(mcs_leave_waiter_t *w)
+{
+	assert_int_equal(pthread_create(&w->thread, NULL, mcs_leave_waiter, w),
+			 0);
+	while (mcs_tail(w->lock) != w->node)
+		sched_yield();
+}
+
+static void mcs_leave_join_left(mcs_leave_waiter_t *w)
+{
+	assert_int_equal(pthread_join(w->thread, NULL), 0);
+	assert_int_equal(w->rc, ETIMEDOUT);
+	memset(w->node, 0xa5, sizeof(*w->node)); /* the caller's again */
+}
+
+static void run_mcs_leave(usync_wait_policy_t policy)
+{
+	usync_mcs_t *lock = (usync_mcs_t *)alloc_lock(sizeof(*lock));
+	usync_mcs_init(lock);
+	assert_int_equal(usync_mcs_set_policy(lock, policy), 0);
+	enum { N = 6 };
+	usync_mcs_node_t *nodes = (usync_mcs_node_t *)aligned_alloc(
+		USYNC_CACHELINE, (N + 1) * sizeof(usync_mcs_node_t));
+	assert_non_null(nodes);
+	unsigned order[N] = { 0 }, served = 0;
+	mcs_leave_waiter_t w[N];
+	const uint64_t short_ns = 20000000u; /* 20 ms */
+	for (unsigned k = 0; k < N; k++)
+		w[k] = (mcs_leave_waiter_t){ lock, &nodes[k + 1], 0, -1,
+					     order, &served, k, 0 };
+	usync_mcs_lock(lock, &nodes[0]);
+	/* 0 waits; 1, the tail, leaves: the tail is 0 again. */
+	mcs_leave_start(&w[0]);
+	w[1].wait_ns = short_ns;
+	mcs_leave_start(&w[1]);
+	mcs_leave_join_left(&w[1]);
+	assert_ptr_equal(mcs_tail(lock), w[0].node);
+	assert_null(mcs_next(w[0].node));
+	/* 2 leaves from between 0 and 3: 3 is relinked behind 0. */
+	w[2].wait_ns = short_ns;
+	mcs_leave_start(&w[2]);
+	mcs_leave_start(&w[3]);
+	mcs_leave_join_left(&w[2]);
+	assert_ptr_equal(mcs_next(w[0].node), w[3].node);
+	assert_ptr_equal(mcs_tail(lock), w[3].node);
+	/* 4 and 5 leave, adjacent, from between 3 and the tail... */
+	w[4].wait_ns = short_ns;
+	w[5].wait_ns = short_ns;
+	mcs_leave_start(&w[4]);
+	mcs_leave_start(&w[5]);
+	mcs_leave_join_left(&w[4]);
+	mcs_leave_join_left(&w[5]);
+	assert_ptr_equal(mcs_tail(lock), w[3].node);
+	assert_null(mcs_next(w[3].node));
+	/* ...and the survivors are served in order. */
+	usync_mcs_unlock(lock, &nodes[0]);
+	assert_int_equal(pthread_join(w[0].thread, NULL), 0);
+	assert_int_equal(pthread_join(w[3].thread, NULL), 0);
+	assert_int_equal(served, 2);
+	assert_int_equal(order[0], 0);
+	assert_int_equal(order[1], 3);
+	assert_null(mcs_tail(lock));
+	assert_true(usync_mcs_trylock(lock, &nodes[0]));
+	usync_mcs_unlock(lock, &nodes[0]);
+	free(nodes);
+	free_lock(lock);
+}
+
+static void test_mcs_timed_leave(void **state)
+{
+	(void)state;
+	run_mcs_leave(USYNC_WAIT_SPIN);
+	run_mcs_leave(USYNC_WAIT_YIELD);
+	run_mcs_leave(USYNC_WAIT_PARK);
+}
+
 /* FIFO with leavers: waiter k is timed; the short ones (SHORT(k)) give
  * up while the main thread holds the lock, the others wait with a far
  * deadline and must be served in arrival order. */
@@ -2225,6 +2359,7 @@ int main(void)
 		cmocka_unit_test(test_timed_deadline),
 		cmocka_unit_test(test_timed_fifo),
 		cmocka_unit_test(test_timed_stress),
+		cmocka_unit_test(test_mcs_timed_leave),
 #if !USYNC_DEBUG_CHECKS
 		cmocka_unit_test(test_anderson_over_capacity),
 #endif

@@ -10,10 +10,28 @@
  * back to NULL with compare_and_swap.  Every waiter spins on a line of its
  * own, and each handoff is one line transfer.
  *
- * FIFO: yes, in order of the swap on the tail.
+ * Timed acquisition (usync_mcs_timedlock) abandons the queue by unlinking
+ * before it returns, after the unqueue of Linux's optimistic spin queue
+ * (kernel/locking/osq_lock.c) and in the spirit of Scott and Scherer's
+ * MCS-try ("Scalable queue-based spin locks with timeout", PPoPP 2001).
+ * Both rely on nodes that outlive the call (per-CPU nodes in osq, which
+ * read a predecessor that may have left); here nodes live on the caller's
+ * stack, so every access to a neighbour's node is covered by a handshake
+ * on the accessor's own `prev` word: a leaver takes its `prev` (exchange
+ * with NULL) before it touches its predecessor, and a predecessor that
+ * rewrites a taken `prev` (to grant or to relink) waits for the leaver's
+ * `ack` before it returns.  A releaser claims its successor with a CAS
+ * of its own `next` from it to NULL, which the leaver's same CAS
+ * races against: whichever comes first decides whether the waiter gets
+ * the lock or leaves.  See src/locks/mcs.c and docs/memory-ordering.md
+ * section 12.5.
+ *
+ * FIFO: yes, in order of the swap on the tail; a waiter that times out
+ * leaves its place, and those behind it keep their order.
  * Context: a usync_mcs_node_t per acquisition, owned by the caller; it may
  * live on the caller's stack and must stay valid from lock (or successful
- * trylock) until unlock returns.  The library does not touch it afterwards.
+ * trylock or timedlock) until unlock returns, or until timedlock returns
+ * ETIMEDOUT.  The library does not touch it afterwards.
  * Ordering: a waiter's acquire load of its `locked` flag reads the
  * predecessor's release store in unlock; an uncontended lock's acquire swap
  * (or trylock's CAS) reads the previous holder's release CAS of the tail.
@@ -30,11 +48,17 @@ extern "C" {
 #endif
 
 typedef struct usync_mcs_node {
-	/* Both words are written once per acquisition by a neighbour (next by
-	 * the successor, locked by the predecessor) and polled by the owner;
-	 * they share the owner's line as in MCS'91. */
+	/* next and locked are written once per acquisition by a neighbour
+	 * (next by the successor, locked by the predecessor) and polled by
+	 * the owner; they share the owner's line as in MCS'91.  prev and ack
+	 * serve the unlink of a timed waiter (src/locks/mcs.c): prev is the
+	 * predecessor, or NULL while the owner, leaving, works on it, or
+	 * the grant mark; ack is set by a leaving successor when it is done
+	 * with this node.  Both are set up in the contended paths only. */
 	USYNC_ALIGNED USYNC_ATOMIC(struct usync_mcs_node *) next;
+	USYNC_ATOMIC(struct usync_mcs_node *) prev;
 	USYNC_ATOMIC(uint32_t) locked; /* 1 while the owner must wait */
+	USYNC_ATOMIC(uint32_t) ack;    /* 1: the successor let go of us */
 } usync_mcs_node_t;
 
 USYNC_STATIC_ASSERT(sizeof(usync_mcs_node_t) == USYNC_CACHELINE,
@@ -61,6 +85,9 @@ USYNC_API void usync_mcs_lock_slow(usync_mcs_t *lock, usync_mcs_node_t *node,
 				   usync_mcs_node_t *pred);
 USYNC_API void usync_mcs_unlock_slow(usync_mcs_t *lock,
 				     usync_mcs_node_t *node);
+USYNC_API int usync_mcs_timedlock_slow(usync_mcs_t *lock,
+				       usync_mcs_node_t *node,
+				       const struct timespec *abstime);
 
 static inline void usync_mcs_init(usync_mcs_t *lock)
 {
@@ -124,29 +151,67 @@ static inline void usync_mcs_lock(usync_mcs_t *lock, usync_mcs_node_t *node)
 	USYNC_DEBUG_NODE_ACQUIRED(lock, node);
 }
 
+/*
+ * Lock, waiting no later than abstime (absolute CLOCK_MONOTONIC): 0 when
+ * acquired, ETIMEDOUT when the deadline passed first, EINVAL for a NULL
+ * abstime or a tv_nsec outside [0, 10^9) (node untouched).  A deadline
+ * already past makes it a trylock: the node is not enqueued.  A waiter
+ * whose deadline passes unlinks itself from the queue before it returns:
+ * it may wait for a neighbour that is itself in the middle of an unlock
+ * or a leave (a few instructions of lock code), never for the holder's
+ * critical section; if its predecessor was handing it the lock at that
+ * moment it takes the lock and returns 0.  After ETIMEDOUT the node is
+ * the caller's again.  Cost: uncontended, as trylock; a timed waiter's
+ * enqueue writes two more words of its own node.
+ */
+static inline int usync_mcs_timedlock(usync_mcs_t *lock, usync_mcs_node_t *node,
+				      const struct timespec *abstime)
+{
+	if (USYNC_UNLIKELY(!usync_abstime_valid(abstime)))
+		return EINVAL;
+	usync_mcs_node_t *expected = NULL;
+	USYNC_DEBUG_NODE_ENTER(lock, node);
+	usync_mcs_node_prepare(node);
+	/* acq_rel on success, relaxed on failure: as in usync_mcs_trylock. */
+	if (USYNC_LIKELY(usync_compare_and_swap(&lock->tail, &expected, node,
+						memory_order_acq_rel,
+						memory_order_relaxed))) {
+		USYNC_DEBUG_NODE_ACQUIRED(lock, node);
+		return 0;
+	}
+	int rc = usync_mcs_timedlock_slow(lock, node, abstime);
+	if (rc == 0)
+		USYNC_DEBUG_NODE_ACQUIRED(lock, node);
+	else
+		USYNC_DEBUG_NODE_FAILED(node);
+	return rc;
+}
+
 static inline void usync_mcs_unlock(usync_mcs_t *lock, usync_mcs_node_t *node)
 {
 	USYNC_DEBUG_NODE_RELEASE(lock, node);
-	/* acquire: pairs with the successor's release store of our `next` in
-	 * lock_slow, so its `locked` = 1 is ordered before our clear. */
-	usync_mcs_node_t *next =
-		atomic_load_explicit(&node->next, memory_order_acquire);
-	if (USYNC_LIKELY(next == NULL)) {
+	/* relaxed: which path to take.  A successor found here is claimed
+	 * with an acquire CAS in the slow path; a NULL is confirmed by
+	 * the CAS below. */
+	if (USYNC_LIKELY(atomic_load_explicit(&node->next,
+					      memory_order_relaxed) == NULL)) {
 		usync_mcs_node_t *expected = node;
 		/* release: pairs with the acquire swap/CAS of the next
-		 * arrival; publishes the critical section.  relaxed on
-		 * failure: a successor is linking in, handled below. */
+		 * arrival; publishes the critical section.  acquire: the tail
+		 * we find may be the one a timed-out successor swung back to
+		 * us as it left (claim_next in src/locks/mcs.c), and its
+		 * accesses to our node must happen before we return (the
+		 * caller may reuse it).  The same instruction as a release
+		 * CAS on x86 and one ordering bit on Armv8 (casal).  relaxed
+		 * on failure: a successor is linking in, handled below. */
 		if (USYNC_LIKELY(usync_compare_and_swap(
 			    &lock->tail, &expected, (usync_mcs_node_t *)NULL,
-			    memory_order_release, memory_order_relaxed)))
+			    memory_order_acq_rel, memory_order_relaxed)))
 			return;
-		usync_mcs_unlock_slow(lock, node);
-		return;
 	}
-	/* release: pairs with the successor's acquire load of `locked`;
-	 * wakes it if it parked. */
-	usync_wake_store(&next->locked, 0, (usync_wait_policy_t)lock->policy,
-			 1);
+	/* A successor: claim it (it may be a timed waiter leaving right now)
+	 * and hand it the lock. */
+	usync_mcs_unlock_slow(lock, node);
 }
 
 #ifdef __cplusplus

@@ -17,9 +17,11 @@
  * of leaving it idle until a descheduled successor gets a core back, which
  * is what a strict FIFO queue lock does under oversubscription.
  *
- * Departures from the paper: only the releaser changes a node's state (the
- * paper also lets a waiter time out and leave by itself), so a node needs no
- * CAS on its state and can live on the waiter's stack; a waiter that sleeps
+ * Departures from the paper: only the releaser changes a node's state, so
+ * a node needs no CAS on its state and can live on the waiter's stack (the
+ * paper's timed-out waiter marks its node and leaves it for others to
+ * reclaim; here a timed waiter unlinks itself before it returns, see
+ * below); a waiter that sleeps
  * (park policy) is never passed over but woken and granted, since waking it
  * to re-enqueue costs the same system call and loses its place; and the
  * holder does not publish its own time.
@@ -28,13 +30,31 @@
  * or-ed in by its sleeping owner):
  *   WAITING -> GRANTED   the releaser handed over the lock
  *   WAITING -> REMOVED   the releaser passed over it; the owner re-enqueues
+ *                        (or, timed and past its deadline, returns
+ *                        ETIMEDOUT)
+ *
+ * Timed acquisition (usync_mcs_tp_timedlock): a waiter whose deadline
+ * passes while it is linked unlinks itself before it returns, with the
+ * discipline of the MCS lock's leave (include/usync/mcs.h, after Linux's
+ * osq_lock.c and Scott and Scherer's MCS-try, PPoPP 2001): the edge to the
+ * predecessor is decided by a CAS of the predecessor's `next` (claim or
+ * detach), and a node touches a neighbour's node only after taking its
+ * own `prev` with an exchange, which whoever rewrites it (the releaser: to
+ * grant, or to pass over; a leaving predecessor: to relink) answers by
+ * waiting for the toucher's `ack`.  The releaser's walk claims each node
+ * it reaches, and lets go of a passed-over node (REMOVED) only once the
+ * next one can no longer touch it.  A leaver that finds it has been
+ * passed over simply waits for REMOVED (a few instructions away) and
+ * returns ETIMEDOUT.  See src/locks/mcs_tp.c and docs/memory-ordering.md
+ * section 12.6.
  *
  * FIFO: among waiters that keep running, yes (arrival order at the tail).
  * A waiter found descheduled at a release loses its place and re-enqueues,
  * so a thread that is rarely on a core can be overtaken any number of times
  * (as with pthread_mutex, and unlike the strict queue locks).
  * Context: a usync_mcs_tp_node_t per acquisition, owned by the caller, valid
- * from lock (or successful trylock) until unlock returns, as for MCS.
+ * from lock (or successful trylock or timedlock) until unlock returns, or
+ * until timedlock returns ETIMEDOUT, as for MCS.
  * Ordering: a granted waiter's acquire load of `state` reads the releaser's
  * release store of GRANTED; an arrival that finds the queue empty reads,
  * with its acquire swap (or trylock's CAS), the release CAS of the tail by
@@ -71,9 +91,15 @@ extern "C" {
 typedef struct usync_mcs_tp_node {
 	/* next: written once per enqueue by the successor.  state: written
 	 * by the releaser.  stamp: written by the owner while it waits.  All
-	 * read by the releaser in one pass, so they share one line. */
+	 * read by the releaser in one pass, so they share one line.  prev and
+	 * ack serve the unlink of a timed waiter and the releaser's claim
+	 * (src/locks/mcs_tp.c): prev is the predecessor, NULL while the
+	 * owner, leaving, works on it, or the releaser's decision; ack is set
+	 * by a successor when it no longer touches this node. */
 	USYNC_ALIGNED USYNC_ATOMIC(struct usync_mcs_tp_node *) next;
+	USYNC_ATOMIC(struct usync_mcs_tp_node *) prev;
 	USYNC_ATOMIC(uint32_t) state;
+	USYNC_ATOMIC(uint32_t) ack;
 	/* CLOCK_MONOTONIC ns when the owner last ran; 0 while it yields or
 	 * sleeps. */
 	USYNC_ATOMIC(uint64_t) stamp;
@@ -104,6 +130,9 @@ USYNC_API void usync_mcs_tp_lock_slow(usync_mcs_tp_t *lock,
 				      usync_mcs_tp_node_t *pred);
 USYNC_API void usync_mcs_tp_unlock_slow(usync_mcs_tp_t *lock,
 					usync_mcs_tp_node_t *node);
+USYNC_API int usync_mcs_tp_timedlock_slow(usync_mcs_tp_t *lock,
+					  usync_mcs_tp_node_t *node,
+					  const struct timespec *abstime);
 
 static inline void usync_mcs_tp_init(usync_mcs_tp_t *lock)
 {
@@ -172,22 +201,61 @@ static inline void usync_mcs_tp_lock(usync_mcs_tp_t *lock,
 	USYNC_DEBUG_NODE_ACQUIRED(lock, node);
 }
 
+/*
+ * Lock, waiting no later than abstime (absolute CLOCK_MONOTONIC): 0 when
+ * acquired, ETIMEDOUT when the deadline passed first, EINVAL for a NULL
+ * abstime or a tv_nsec outside [0, 10^9) (node untouched).  A deadline
+ * already past makes it a trylock: the node is not enqueued.  A waiter
+ * whose deadline passes unlinks itself before it returns, waiting at
+ * most for a neighbour in the middle of an unlock or a leave, never for
+ * the holder's critical section; if the releaser was handing it the lock
+ * at that moment it takes it and returns 0.  A timed waiter that is
+ * passed over re-enqueues while its deadline has not passed.  After
+ * ETIMEDOUT the node is the caller's again.
+ */
+static inline int usync_mcs_tp_timedlock(usync_mcs_tp_t *lock,
+					 usync_mcs_tp_node_t *node,
+					 const struct timespec *abstime)
+{
+	if (USYNC_UNLIKELY(!usync_abstime_valid(abstime)))
+		return EINVAL;
+	usync_mcs_tp_node_t *expected = NULL;
+	USYNC_DEBUG_NODE_ENTER(lock, node);
+	usync_mcs_tp_node_prepare(node);
+	/* acq_rel on success, relaxed on failure: as in usync_mcs_tp_trylock. */
+	if (USYNC_LIKELY(usync_compare_and_swap(&lock->tail, &expected, node,
+						memory_order_acq_rel,
+						memory_order_relaxed))) {
+		USYNC_DEBUG_NODE_ACQUIRED(lock, node);
+		return 0;
+	}
+	int rc = usync_mcs_tp_timedlock_slow(lock, node, abstime);
+	if (rc == 0)
+		USYNC_DEBUG_NODE_ACQUIRED(lock, node);
+	else
+		USYNC_DEBUG_NODE_FAILED(node);
+	return rc;
+}
+
 static inline void usync_mcs_tp_unlock(usync_mcs_tp_t *lock,
 				       usync_mcs_tp_node_t *node)
 {
 	USYNC_DEBUG_NODE_RELEASE(lock, node);
-	/* relaxed: only a hint which path to take; the slow path reads
-	 * `next` again with acquire before it uses the successor. */
+	/* relaxed: only a hint which path to take; the slow path claims
+	 * the successor with an acquire CAS before it uses it. */
 	if (USYNC_LIKELY(atomic_load_explicit(&node->next,
 					      memory_order_relaxed) == NULL)) {
 		usync_mcs_tp_node_t *expected = node;
 		/* release: pairs with the acquire swap/CAS of the next
-		 * arrival, publishing the critical section.  relaxed on
-		 * failure: a successor is linking in; the slow path waits
-		 * for it. */
+		 * arrival, publishing the critical section.  acquire: the
+		 * tail may be one a timed-out successor swung back to us as
+		 * it left (src/locks/mcs_tp.c), whose accesses to our node
+		 * must happen before we return; the same instruction as a
+		 * release CAS on x86.  relaxed on failure: a successor is
+		 * linking in; the slow path waits for it. */
 		if (USYNC_LIKELY(usync_compare_and_swap(
 			    &lock->tail, &expected,
-			    (usync_mcs_tp_node_t *)NULL, memory_order_release,
+			    (usync_mcs_tp_node_t *)NULL, memory_order_acq_rel,
 			    memory_order_relaxed)))
 			return;
 	}

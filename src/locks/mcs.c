@@ -1,41 +1,268 @@
 /*
- * src/locks/mcs.c - MCS queue lock: contended acquire and release, generic
- * adapter.  Algorithm, FIFO promise (arrival order), context and ordering
- * contract: see include/usync/mcs.h (MCS'91 section 2.4, figure 5).
+ * src/locks/mcs.c - MCS queue lock: contended acquire and release, timed
+ * acquisition, generic adapter.  Algorithm, FIFO promise (arrival order),
+ * context and ordering contract: see include/usync/mcs.h (MCS'91 section
+ * 2.4, figure 5).
+ *
+ * Leaving the queue (a timed waiter whose deadline passed).  Words of a
+ * node N used by it, besides MCS'91's next and locked:
+ *   N->prev  the predecessor; NULL while N's owner, leaving, has taken it
+ *            (it is then working on that predecessor's node); GRANTED once
+ *            the predecessor has claimed N to hand it the lock.
+ *   N->ack   set to 1 by N's successor when it no longer touches N.
+ *
+ * Three rules make every access to another thread's node safe although
+ * nodes live on their owners' stacks:
+ *   1. The edge P -> N is decided by P->next: P claims N with a CAS of
+ *      P->next from N to NULL (claim_next), N detaches from P with the
+ *      same CAS (leave).  Exactly one succeeds.  The claimer then owes N
+ *      a grant or a relink; the detacher owes P a new next (or the tail).
+ *      A node that has lost its next waits, in claim_next, until it has a
+ *      new one or is the tail again, so it stays alive for its detacher.
+ *   2. N touches P only between taking N->prev (exchange with NULL: it
+ *      returned P) and either detaching or storing P->ack = 1.
+ *   3. Whoever rewrites N->prev (a claimer: GRANTED by grant, or the new
+ *      predecessor by relink) does it with an exchange; if that returns
+ *      NULL, N had taken it and may be touching the writer's node, so the
+ *      writer waits for its own ack before it returns.  N, seeing its prev
+ *      rewritten, stores the ack and takes prev again.
+ * Leaving, step by step (N, predecessor P, successor S):
+ *   A. take N->prev; GRANTED: wait for `locked` and take the lock.  Else
+ *      CAS P->next from N to NULL.  If that fails, P has claimed N (or a
+ *      relink behind P is half done): wait until N->prev is rewritten
+ *      (ack P, take it again, retry) or P->next is N again (retry).
+ *   B. claim N's own successor (claim_next, with P as the tail to restore
+ *      if N is the last node): none, and the tail is P again: done.
+ *   C. relink S behind P: exchange S->prev to P (rule 3), then P->next = S
+ *      (release: P's claim reads it), then wait for N's ack if owed.
+ * No grant is lost: a releaser grants only a successor it has claimed, and
+ * a claimed successor that was leaving takes the lock (step A: GRANTED).
  */
 #include "lock_internal.h"
+
+/* N->prev once N's predecessor has claimed N to hand it the lock. */
+#define GRANTED ((usync_mcs_node_t *)(uintptr_t)1)
 
 void usync_mcs_lock_slow(usync_mcs_t *lock, usync_mcs_node_t *node,
 			 usync_mcs_node_t *pred)
 {
 	usync_spin_t spin;
-	/* release: pairs with the acquire load of `next` in the
-	 * predecessor's usync_mcs_unlock, which then sees our node's
-	 * initialisation (locked = 1) before it clears `locked`. */
+	/* relaxed: published by the release link below; the predecessor's
+	 * grant reads it with an exchange after its acquire claim. */
+	atomic_store_explicit(&node->prev, pred, memory_order_relaxed);
+	/* release: pairs with the acquire claim of `next` in the
+	 * predecessor's unlock (claim_next), which then sees our node's
+	 * initialisation (locked = 1, prev) before it clears `locked`. */
 	atomic_store_explicit(&pred->next, node, memory_order_release);
 	usync_spin_init(&spin, (usync_wait_policy_t)lock->policy);
 	/* acquire (inside usync_wait_while): pairs with the predecessor's
-	 * release of 0 in usync_mcs_unlock; parks on our own node. */
+	 * release of 0 in grant; parks on our own node. */
 	usync_wait_while(&node->locked, 1, &spin);
+}
+
+/*
+ * Claim node's successor: returns it, having taken it out of node->next
+ * (rule 1), or returns NULL once node was the tail and the tail has been
+ * swung from node to `tail` (NULL: the lock is free; a leaver's
+ * predecessor: the queue ends there again).  Waits for a successor that
+ * has swapped itself in but not linked yet, or that is leaving and will
+ * give node a new successor or the tail (both run lock code).  There is no
+ * word to park on: under the park policy this wait yields.
+ */
+static usync_mcs_node_t *claim_next(usync_mcs_t *lock, usync_mcs_node_t *node,
+				    usync_mcs_node_t *tail)
+{
+	usync_spin_t spin;
+	usync_spin_init(&spin, (usync_wait_policy_t)lock->policy);
+	for (;;) {
+		usync_mcs_node_t *next;
+		/* relaxed (both): when to act; the CAS on what we found
+		 * decides, with its own order. */
+		while ((next = atomic_load_explicit(
+				&node->next, memory_order_relaxed)) == NULL &&
+		       atomic_load_explicit(&lock->tail,
+					    memory_order_relaxed) != node)
+			usync_spin_pause(&spin);
+		if (next != NULL) {
+			/* acquire: pairs with the successor's release link
+			 * (usync_mcs_lock_slow, timedlock_slow) or a leaver's
+			 * release relink (relink): the successor's node is
+			 * then initialised as we see it.  An atomic claim,
+			 * not a load, decides against the successor's
+			 * detaching CAS (rule 1); a CAS rather than an
+			 * exchange, so that a claim that finds the successor
+			 * gone writes nothing that could cross the relink
+			 * behind us.  relaxed on failure: it detached, or a
+			 * relink put another there; look again. */
+			if (usync_compare_and_swap(&node->next, &next,
+						   (usync_mcs_node_t *)NULL,
+						   memory_order_acquire,
+						   memory_order_relaxed))
+				return next;
+			continue;
+		}
+		usync_mcs_node_t *expected = node;
+		/* release: pairs with the acquire swap/CAS of the next
+		 * arrival, publishing the critical section (for a releaser)
+		 * or our detach from `tail`'s node (for a leaver: the arrival
+		 * links into tail->next after it).  acquire: the tail may be
+		 * the one a leaving successor swung back to us; its detach of
+		 * our next then happens before we return.  relaxed on
+		 * failure: someone swapped in, it will link. */
+		if (usync_compare_and_swap(&lock->tail, &expected, tail,
+					   memory_order_acq_rel,
+					   memory_order_relaxed))
+			return NULL;
+	}
+}
+
+/* Wait until our ack is set: the successor that had taken our node as
+ * its prev has let go of it (rule 3).  It is running lock code. */
+static void wait_ack(usync_mcs_t *lock, usync_mcs_node_t *node)
+{
+	usync_spin_t spin;
+	usync_spin_init(&spin, (usync_wait_policy_t)lock->policy);
+	/* acquire: pairs with the successor's release store of ack in
+	 * leave: its last access to our node happens before we return. */
+	while (atomic_load_explicit(&node->ack, memory_order_acquire) == 0)
+		usync_spin_pause(&spin);
+}
+
+/* Hand the lock to next, which we have claimed. */
+static void grant(usync_mcs_t *lock, usync_mcs_node_t *node,
+		  usync_mcs_node_t *next)
+{
+	/* relaxed: only next writes it, after reading our exchange below. */
+	atomic_store_explicit(&node->ack, 0, memory_order_relaxed);
+	/* release: pairs with next's acquire read of GRANTED (its take in
+	 * leave, or the wait there), so our reset of ack comes before its
+	 * store of 1.  NULL: next had taken its prev and may be touching our
+	 * node (rule 3); no acquire needed, the ack we then wait for is the
+	 * release that orders those accesses. */
+	usync_mcs_node_t *prev = usync_fetch_and_store(&next->prev, GRANTED,
+						       memory_order_release);
+	if (prev == NULL)
+		wait_ack(lock, node);
+	/* release: pairs with next's acquire load of `locked`; publishes the
+	 * critical section, wakes next if it parked.  Our last access to
+	 * next (the futex wake aside, which tolerates a reused word). */
+	usync_wake_store(&next->locked, 0, (usync_wait_policy_t)lock->policy,
+			 1);
 }
 
 void usync_mcs_unlock_slow(usync_mcs_t *lock, usync_mcs_node_t *node)
 {
-	/* The tail CAS failed: a successor swapped itself in but has not yet
-	 * linked into node->next.  Wait for the link (a few instructions on
-	 * its side, unless it was preempted in between).  There is no word
-	 * to park on here: under the park policy this wait yields. */
+	usync_mcs_node_t *next =
+		claim_next(lock, node, (usync_mcs_node_t *)NULL);
+	if (next != NULL)
+		grant(lock, node, next);
+}
+
+/* Step C: put next, claimed from node, behind prev, from which node has
+ * detached. */
+static void relink(usync_mcs_t *lock, usync_mcs_node_t *node,
+		   usync_mcs_node_t *prev, usync_mcs_node_t *next)
+{
+	/* relaxed: as in grant. */
+	atomic_store_explicit(&node->ack, 0, memory_order_relaxed);
+	/* release: as in grant (next's acquire read of its new prev; the
+	 * ack orders the NULL case). */
+	usync_mcs_node_t *old = usync_fetch_and_store(&next->prev, prev,
+						      memory_order_release);
+	/* release: pairs with prev's acquire claim (claim_next) and with
+	 * next's acquire read in leave: next's node, and that next->prev is
+	 * prev, are visible to whoever finds the link.  Our last access to
+	 * prev. */
+	atomic_store_explicit(&prev->next, next, memory_order_release);
+	if (old == NULL)
+		wait_ack(lock, node);
+}
+
+/* Our deadline passed while we wait: leave the queue.  true if we got the
+ * lock after all (our predecessor was handing it over). */
+static bool leave(usync_mcs_t *lock, usync_mcs_node_t *node,
+		  usync_spin_t *spin)
+{
+	/* acquire: pairs with the release exchange that wrote our prev
+	 * (grant, relink), so that node's fields, and the writer's reset of
+	 * its ack, are visible.  No release: a later writer that finds our
+	 * NULL waits for our ack, a release of its own. */
+	usync_mcs_node_t *prev = usync_fetch_and_store(
+		&node->prev, (usync_mcs_node_t *)NULL, memory_order_acquire);
+	for (;;) {
+		if (prev == GRANTED) {
+			/* acquire (inside): pairs with grant's release of 0;
+			 * a few instructions away. */
+			usync_wait_while(&node->locked, 1, spin);
+			return true;
+		}
+		usync_mcs_node_t *expected = node;
+		/* acq_rel on success: release pairs with prev's acquire
+		 * load or claim of its next (claim_next): our accesses to
+		 * prev so far happen before it goes on; acquire pairs with
+		 * the release link or relink that made us prev's next.
+		 * relaxed on failure: we only wait, and re-read below. */
+		if (usync_compare_and_swap(&prev->next, &expected,
+					   (usync_mcs_node_t *)NULL,
+					   memory_order_acq_rel,
+					   memory_order_relaxed))
+			break;
+		/* prev claimed us (a grant or a relink follows), or a relink
+		 * behind prev is half done.  Wait for either. */
+		usync_mcs_node_t *seen;
+		/* acquire: pairs with the release exchange of grant or
+		 * relink.  relaxed for prev->next: only when to retry; the
+		 * CAS above reads it again. */
+		while ((seen = atomic_load_explicit(&node->prev,
+						    memory_order_acquire)) ==
+			       NULL &&
+		       atomic_load_explicit(&prev->next,
+					    memory_order_relaxed) != node)
+			usync_spin_pause(spin);
+		if (seen != NULL) {
+			/* release: pairs with the acquire load in prev's
+			 * wait_ack: our last access to prev. */
+			atomic_store_explicit(&prev->ack, 1,
+					      memory_order_release);
+			/* acquire: as the first take. */
+			prev = usync_fetch_and_store(&node->prev,
+						     (usync_mcs_node_t *)NULL,
+						     memory_order_acquire);
+		}
+	}
+	/* Detached from prev: nobody claims us now, nobody writes our prev.
+	 * Give prev our successor, or the tail. */
+	usync_mcs_node_t *next = claim_next(lock, node, prev);
+	if (next != NULL)
+		relink(lock, node, prev, next);
+	return false;
+}
+
+int usync_mcs_timedlock_slow(usync_mcs_t *lock, usync_mcs_node_t *node,
+			     const struct timespec *abstime)
+{
+	usync_deadline_t d;
 	usync_spin_t spin;
-	usync_mcs_node_t *next;
+	usync_deadline_init(&d, abstime);
+	/* The queue is not empty: a deadline already past is a failed
+	 * trylock, without enqueueing. */
+	if (usync_deadline_passed(&d))
+		return ETIMEDOUT;
+	/* acq_rel: as the swap in usync_mcs_lock. */
+	usync_mcs_node_t *pred = usync_fetch_and_store(&lock->tail, node,
+						       memory_order_acq_rel);
+	if (pred == NULL)
+		return 0;
+	/* relaxed: published by the release link, as in lock_slow. */
+	atomic_store_explicit(&node->prev, pred, memory_order_relaxed);
+	/* release: as in usync_mcs_lock_slow. */
+	atomic_store_explicit(&pred->next, node, memory_order_release);
 	usync_spin_init(&spin, (usync_wait_policy_t)lock->policy);
-	/* acquire: pairs with the successor's release store of our `next`. */
-	while ((next = atomic_load_explicit(&node->next,
-					    memory_order_acquire)) == NULL)
-		usync_spin_pause(&spin);
-	/* release: pairs with the successor's acquire load of `locked`;
-	 * publishes the critical section, wakes the successor if parked. */
-	usync_wake_store(&next->locked, 0, (usync_wait_policy_t)lock->policy,
-			 1);
+	uint32_t seen;
+	/* acquire (inside): pairs with grant's release of 0. */
+	if (usync_wait_while_deadline(&node->locked, 1, &seen, &spin, &d))
+		return 0;
+	return leave(lock, node, &spin) ? 0 : ETIMEDOUT;
 }
 
 static int mcs_init(union usync_lock_state *s, unsigned max_threads)
@@ -60,6 +287,12 @@ static void mcs_release(union usync_lock_state *s, usync_lock_ctx_t *ctx)
 	usync_mcs_unlock(&s->mcs, &ctx->u.mcs);
 }
 
+static int mcs_acquire_until(union usync_lock_state *s, usync_lock_ctx_t *ctx,
+			     const struct timespec *abstime)
+{
+	return usync_mcs_timedlock(&s->mcs, &ctx->u.mcs, abstime);
+}
+
 static int mcs_set_policy(union usync_lock_state *s, usync_wait_policy_t p)
 {
 	return usync_mcs_set_policy(&s->mcs, p);
@@ -72,5 +305,6 @@ const struct usync_lock_ops usync_lock_ops_mcs = {
 	.acquire = mcs_acquire,
 	.try_acquire = mcs_try_acquire,
 	.release = mcs_release,
+	.acquire_until = mcs_acquire_until,
 	.set_policy = mcs_set_policy,
 };

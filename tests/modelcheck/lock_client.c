@@ -16,9 +16,13 @@
  * After joining, the counter must equal the acquisitions made, and with
  * MC_CHECK_FREE a trylock must succeed (a leaver left nothing behind that
  * keeps the lock looking held).
+ * With MC_FRESH_CTX each timed acquisition brings a context of its own,
+ * malloc'd for it and freed once it returned ETIMEDOUT or was unlocked,
+ * so a library access to it afterwards is an access to freed memory (the
+ * queue locks' promise that the caller's node is the caller's again).
  *
  * Knobs (-D): MC_ALG_<name> (tas ttas backoff ticket anderson mcs clh
- * mcs_tp) or MC_GENERIC_<name> (mcs clh ticket: the usync_lock_* API),
+ * mcs_tp) or MC_GENERIC_<name> (mcs clh ticket mcs_tp: the usync_lock_* API),
  * NTHREADS, ITERS, MC_TRY, MC_TIMED, MC_TIMED2, MC_PARK (the park policy:
  * waiters sleep at their first failed poll, on the futex of futex_model.h),
  * MC_FIXTURE_<name> (the expected-failure fixture fixtures/<name>.h in place
@@ -29,6 +33,8 @@
 #define USYNC_MC_EXPIRY 1
 #endif
 #include "prelude.h"
+
+#include <stdlib.h>
 
 #include "../../src/atomics/spin.c"
 #include "../../src/locks/anderson.c"
@@ -111,6 +117,7 @@ typedef usync_mcs_node_t mc_ctx_t;
 #define MC_LOCK(l, c) usync_mcs_lock((l), (c))
 #define MC_TRYLOCK(l, c) usync_mcs_trylock((l), (c))
 #define MC_UNLOCK(l, c) usync_mcs_unlock((l), (c))
+#define MC_TIMEDLOCK(l, c, t) usync_mcs_timedlock((l), (c), (t))
 #elif defined(MC_ALG_mcs_tp)
 typedef usync_mcs_tp_t mc_lock_t;
 typedef usync_mcs_tp_node_t mc_ctx_t;
@@ -120,6 +127,7 @@ typedef usync_mcs_tp_node_t mc_ctx_t;
 #define MC_LOCK(l, c) usync_mcs_tp_lock((l), (c))
 #define MC_TRYLOCK(l, c) usync_mcs_tp_trylock((l), (c))
 #define MC_UNLOCK(l, c) usync_mcs_tp_unlock((l), (c))
+#define MC_TIMEDLOCK(l, c, t) usync_mcs_tp_timedlock((l), (c), (t))
 #elif defined(MC_ALG_clh)
 typedef usync_clh_t mc_lock_t;
 typedef usync_clh_ctx_t mc_ctx_t;
@@ -133,10 +141,12 @@ typedef usync_clh_ctx_t mc_ctx_t;
 #define MC_UNLOCK(l, c) usync_clh_unlock((l), (c))
 #define MC_TIMEDLOCK(l, c, t) usync_clh_timedlock((l), (c), (t))
 #elif defined(MC_GENERIC_mcs) || defined(MC_GENERIC_clh) ||                  \
-	defined(MC_GENERIC_ticket)
+	defined(MC_GENERIC_ticket) || defined(MC_GENERIC_mcs_tp)
 /* The generic API, usync_lock_*, with the algorithm chosen by name. */
 #if defined(MC_GENERIC_mcs)
 #define MC_GENERIC_NAME "mcs"
+#elif defined(MC_GENERIC_mcs_tp)
+#define MC_GENERIC_NAME "mcs_tp"
 #elif defined(MC_GENERIC_clh)
 #define MC_GENERIC_NAME "clh"
 #else
@@ -177,24 +187,37 @@ static void *thread_main(void *arg)
 	intptr_t acquired = 0;
 	MC_CTX_INIT(&lock, &ctx);
 	for (int i = 0; i < ITERS; i++) {
+		mc_ctx_t *c = &ctx;
 #if defined(MC_TIMED) || MC_TIMED2
 		if (id == 1 || (MC_TIMED2 && id == 2)) {
 			const struct timespec deadline = { 1, 0 };
-			int rc = MC_TIMEDLOCK(&lock, &ctx, &deadline);
+#ifdef MC_FRESH_CTX
+			/* A context of its own for this acquisition, freed as
+			 * soon as the lock is done with it: any later access
+			 * by the library is one to freed memory. */
+			c = malloc(sizeof(*c));
+			assert(c != NULL);
+#endif
+			int rc = MC_TIMEDLOCK(&lock, c, &deadline);
 			assert(rc == 0 || rc == ETIMEDOUT);
-			if (rc != 0)
+			if (rc != 0) {
+				if (c != &ctx)
+					free(c);
 				continue;
+			}
 		} else
 #endif
 #ifdef MC_TRY
 		if (id == 0 && i == 0) {
-			if (!MC_TRYLOCK(&lock, &ctx))
+			if (!MC_TRYLOCK(&lock, c))
 				continue;
 		} else
 #endif
-			MC_LOCK(&lock, &ctx);
+			MC_LOCK(&lock, c);
 		critical_section();
-		MC_UNLOCK(&lock, &ctx);
+		MC_UNLOCK(&lock, c);
+		if (c != &ctx)
+			free(c);
 		acquired++;
 	}
 	MC_CTX_FINI(&lock, &ctx);

@@ -57,8 +57,10 @@ COVER = {
                            "tgeneric-ticket-*"],
     "include/usync/anderson.h": ["*-anderson-*"],
     "src/locks/anderson.c": ["*-anderson-*"],
-    "include/usync/mcs.h": ["lock-mcs-*", "park-mcs-*", "generic-mcs-*"],
-    "src/locks/mcs.c": ["lock-mcs-*", "park-mcs-*", "generic-mcs-*"],
+    "include/usync/mcs.h": ["lock-mcs-*", "timed-mcs-*", "park-mcs-*", "tpark-mcs-*",
+                            "generic-mcs-*", "tgeneric-mcs-*"],
+    "src/locks/mcs.c": ["lock-mcs-*", "timed-mcs-*", "park-mcs-*", "tpark-mcs-*",
+                        "generic-mcs-*", "tgeneric-mcs-*"],
     "include/usync/mcs_tp.h": ["*-mcs_tp-*"],
     "src/locks/mcs_tp.c": ["*-mcs_tp-*"],
     "include/usync/clh.h": ["lock-clh-*", "generic-clh-*", "timed-clh-*", "tgeneric-clh-*",
@@ -222,6 +224,31 @@ JUSTIFIED = {
         "to the next writer's acquire load of wout (fence synchronisation; the spin-policy "
         "unlock, which has no fence there, needs the release, and its weakening is killed).",
     # --- end of the shared locks.
+    "src/locks/mcs.c:leave:acquire->relaxed#1":
+        "Stronger than needed, kept as the stated contract of the take: the leaver uses the "
+        "prev it takes only as the address of its detaching CAS (an atomic; the node is kept "
+        "alive by rule 3, not by ordering), and what it needs from a rewriter of its prev (the "
+        "rewriter's reset of its ack) is ordered by the acquire load in the wait that observes "
+        "the rewrite (killed when weakened: leave:acquire->relaxed#2); GRANTED is followed by "
+        "the acquire wait on `locked`.",
+    "src/locks/mcs.c:leave:acquire->relaxed#3":
+        "As leave:acquire->relaxed#1, for the take after an ack: the value it reads was "
+        "observed by the acquire wait just before it, or is a later rewrite whose data the "
+        "leaver does not read.",
+    "src/locks/mcs.c:leave:acq_rel->acquire#1":
+        "The release half of the detaching CAS is redundant: the leaver's last access to its "
+        "predecessor after detaching is its relink store of prev->next or its tail CAS back to "
+        "prev, both release and read by prev's acquire claim or acq_rel tail CAS, so every "
+        "access before them happens before prev goes on.  Kept so that the detach alone "
+        "publishes what the leaver did to prev, should a later change make it its last access.",
+    "src/locks/mcs_tp.c:tp_leave:acquire->relaxed#1":
+        "As src/locks/mcs.c:leave:acquire->relaxed#1 (the same take; TP_PREV_PASSED, like "
+        "GRANTED, is followed by an acquire wait on `state`).",
+    "src/locks/mcs_tp.c:tp_leave:acquire->relaxed#3":
+        "As src/locks/mcs.c:leave:acquire->relaxed#3.",
+    "src/locks/mcs_tp.c:tp_leave:acq_rel->acquire#1":
+        "As src/locks/mcs.c:leave:acq_rel->acquire#1: the detach's release is redundant with "
+        "the release relink store or tail CAS that is the leaver's last access to prev.",
 }
 
 
