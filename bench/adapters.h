@@ -17,6 +17,8 @@
 #include <usync/usync.h>
 
 #include <ck_spinlock.h>
+#include <pthread.h>
+#include <time.h>
 
 /* One thread's acquisition state, whichever lock it is for. */
 union lock_ctx {
@@ -33,6 +35,9 @@ union lock_ctx {
 };
 
 enum cs_kind { CS_EMPTY, CS_SHARED, CS_WORK100 };
+
+/* The timed workload's short deadline (workloads/lock_loops.h). */
+#define BENCH_TIMED_SHORT_NS 2000u
 
 /* Shared state of one lock trial (workloads/locks.c, readmostly.c). */
 struct lock_job {
@@ -52,6 +57,19 @@ struct lock_job {
 	/* Read-mostly with a shared lock: percentage of operations that
 	 * read (workloads/rwlock_loops.h); 0 for the exclusive locks. */
 	unsigned read_pct;
+	/* Timed workload: percentage of attempts made with a short
+	 * deadline (workloads/lock_loops.h), and what happened to them. */
+	unsigned abort_pct;
+	_Atomic(uint64_t) timeouts, attempts;
+	/* Condition-variable workload: a bounded buffer under the lock,
+	 * "not full" (cv 0) and "not empty" (cv 1); usync's and pthread's
+	 * condition variables both, the series uses its own. */
+	USYNC_ALIGNED usync_cond_t cond[2];
+	pthread_cond_t pcond[2];
+	USYNC_ALIGNED unsigned buffer[16];
+	unsigned first, count;     /* under the lock */
+	uint64_t produced;         /* under the lock */
+	bool stopping;             /* under the lock */
 };
 
 typedef void (*lock_loop_fn)(struct trial *t, struct worker *w,
@@ -71,6 +89,8 @@ struct lock_series {
 	lock_loop_fn run;   /* acquire, critical section, release, delay */
 	lock_loop_fn tight; /* acquire + release, nothing else */
 	lock_loop_fn read;  /* read-mostly reader/writer loop */
+	lock_loop_fn timed; /* timed acquisitions; NULL: none */
+	lock_loop_fn cond;  /* producer/consumer hand-off; NULL: none */
 };
 
 struct barrier_series {

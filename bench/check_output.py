@@ -18,11 +18,13 @@ import tempfile
 HEADER = ("workload,series,impl,algorithm,policy,threads,oversubscribed,"
           "placement,cpus,cs,delay_ns,rep,duration_ns,ops,ns_per_op,"
           "ops_per_s,fair_min,fair_max,fair_cv,check").split(",")
-WORKLOADS = {"lock", "uncontended", "barrier", "readmostly", "handoff"}
+WORKLOADS = {"lock", "uncontended", "barrier", "readmostly", "handoff",
+             "timed", "cond"}
 IMPLS = {"usync", "ck", "pthread", "urcu", "hw"}
 CS = {"lock": {"empty", "shared", "work100"},
-      "readmostly": {"shared", "reads100", "reads99", "reads90", "reads50"},
-      "barrier": {"none", "skewed"}, "handoff": {"-"}, "uncontended": {"-"}}
+      "readmostly": {"shared", "reads100", "reads99", "reads90", "reads50", "reads0"},
+      "barrier": {"none", "skewed"}, "handoff": {"-"}, "uncontended": {"-"},
+      "timed": {"timed0", "timed25"}, "cond": {"handoff"}}
 
 
 def fail(msg):

@@ -41,7 +41,7 @@ static struct options {
 } opt = {
 	.placement = "compact", .policy = "all", .delay_ns = 200,
 	.duration_ms = -1, .warmup_ms = -1, .reps = -1,
-	.workloads = "uncontended,lock,barrier,readmostly,handoff",
+	.workloads = "uncontended,lock,barrier,readmostly,handoff,timed,cond",
 };
 
 static struct topology topo;
@@ -79,7 +79,8 @@ static void usage(FILE *f)
 "  --filter RE        run only points whose name matches RE (POSIX ERE);\n"
 "                     names are WORKLOAD/SERIES/... as --list prints them\n"
 "  --exclude RE       skip points whose name matches RE\n"
-"  --workloads LIST   subset of uncontended,lock,barrier,readmostly,handoff\n"
+"  --workloads LIST   subset of uncontended,lock,barrier,readmostly,handoff,\n"
+"                     timed,cond\n"
 "  --placement P      compact (default) | scatter\n"
 "  --cpus LIST        pin to these CPUs in this order (e.g. 0,2,4-7)\n"
 "  --smt              use every PU, not one per core\n"
@@ -190,7 +191,11 @@ static void add_point(struct point *p, const int *order, int ncpu)
 	else if (p->workload == W_BARRIER)
 		snprintf(p->name, sizeof p->name, "%s/%s/work:%s/threads:%s",
 			 workload_name(p->workload), p->series, p->cs, thr);
-	else if (p->read_pct)
+	else if (p->workload == W_TIMED)
+		snprintf(p->name, sizeof p->name, "%s/%s/abort:%u/threads:%s",
+			 workload_name(p->workload), p->series, p->abort_pct,
+			 thr);
+	else if (p->read_pct || strcmp(p->cs, "reads0") == 0)
 		snprintf(p->name, sizeof p->name, "%s/%s/reads:%u/threads:%s",
 			 workload_name(p->workload), p->series, p->read_pct,
 			 thr);
@@ -491,15 +496,23 @@ static void build_points(const int *order, int ncpu, const unsigned *steps,
 		unsigned pct;
 		const char *cs;
 	} fractions[] = { { 100, "reads100" }, { 99, "reads99" },
-			  { 90, "reads90" }, { 50, "reads50" } };
+			  { 90, "reads90" }, { 50, "reads50" },
+			  { 0, "reads0" } };
 	if (workload_on("readmostly"))
-		for (unsigned f = 0; f < 4; f++)
+		for (unsigned f = 0; f < 5; f++)
 			for (unsigned k = 0; k < nsteps; k++)
 				for (unsigned i = 0; i <= nrw_series; i++) {
 					if (SECONDARY_SKIP(i < nrw_series
 								   ? rw_series[i].policy
 								   : -1,
 							   steps[k]))
+						continue;
+					/* reads0 (write lock + unlock only):
+					 * the 1-thread write point of the
+					 * shared locks; RCU has no such
+					 * thing. */
+					if (f == 4 && (steps[k] != 1 ||
+						       i == nrw_series))
 						continue;
 					struct point *p = new_point();
 					p->workload = W_READMOSTLY;
@@ -522,6 +535,52 @@ static void build_points(const int *order, int ncpu, const unsigned *steps,
 					p->secondary = q;
 					add_point(p, order, ncpu);
 				}
+	/* Timed acquisition: every acquisition timed; cs "timed0" (far
+	 * deadlines only) against "timed25" (a quarter of the attempts with
+	 * a 2 us deadline, in delay_ns: waiters that leave).  No delay
+	 * between acquisitions, so the queue is never empty.  Series with a
+	 * timed verb only. */
+	if (workload_on("timed"))
+		for (unsigned a = 0; a < 2; a++)
+			for (unsigned k = 0; k < nsteps; k++)
+				for (unsigned i = 0; i < nlock_series; i++) {
+					const struct lock_series *s =
+						&lock_series[i];
+					if (s->timed == NULL ||
+					    SECONDARY_SKIP(s->policy, steps[k]))
+						continue;
+					struct point *p = new_point();
+					p->workload = W_TIMED;
+					set_from_lock(p, s);
+					p->nthreads = steps[k];
+					p->oversubscribed =
+						steps[k] > (unsigned)ncpu;
+					p->placement = placement;
+					p->abort_pct = a ? 25 : 0;
+					p->cs = a ? "timed25" : "timed0";
+					p->delay_ns = a ? BENCH_TIMED_SHORT_NS : 0;
+					p->secondary = q;
+					add_point(p, order, ncpu);
+				}
+	/* Condition variable: producer/consumer hand-off, items per second;
+	 * two threads at least (one of each side). */
+	if (workload_on("cond"))
+		for (unsigned k = 0; k < nsteps; k++)
+			for (unsigned i = 0; i < nlock_series; i++) {
+				const struct lock_series *s = &lock_series[i];
+				if (s->cond == NULL || steps[k] < 2 ||
+				    SECONDARY_SKIP(s->policy, steps[k]))
+					continue;
+				struct point *p = new_point();
+				p->workload = W_COND;
+				set_from_lock(p, s);
+				p->nthreads = steps[k];
+				p->oversubscribed = steps[k] > (unsigned)ncpu;
+				p->placement = placement;
+				p->cs = "handoff";
+				p->secondary = q;
+				add_point(p, order, ncpu);
+			}
 #undef SECONDARY_SKIP
 	if (workload_on("handoff"))
 		add_handoff_points();
@@ -566,6 +625,8 @@ static void trial_cb(void *arg, gb_result_t *out)
 	case W_BARRIER: run_barrier_trial(p, p->cfg, &r); break;
 	case W_READMOSTLY: run_readmostly_trial(p, p->cfg, &r); break;
 	case W_HANDOFF: run_handoff_trial(p, p->cfg, &r); break;
+	case W_TIMED: run_timed_trial(p, p->cfg, &r); break;
+	case W_COND: run_cond_trial(p, p->cfg, &r); break;
 	}
 	unsigned rep = p->next_rep++;
 	trials_done++;
@@ -597,6 +658,8 @@ static void trial_cb(void *arg, gb_result_t *out)
 	COUNTER("fair_cv", r.fair_cv);
 	COUNTER("threads", p->nthreads);
 	COUNTER("check_ok", r.ok ? 1 : 0);
+	if (p->workload == W_TIMED)
+		COUNTER("timeout_frac", r.timeout_frac);
 	out->ncounters = k;
 }
 

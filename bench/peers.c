@@ -260,6 +260,30 @@ static inline void pt_mutex_rel(void *l, union lock_ctx *c)
 	pthread_mutex_unlock(l);
 }
 LOCK_SERIES_LOOPS(pt_mutex)
+/* pthread_mutex_clocklock: the timed lock on CLOCK_MONOTONIC, as usync's. */
+static inline int pt_mutex_tacq(void *l, union lock_ctx *c,
+				const struct timespec *ts)
+{
+	(void)c;
+	return pthread_mutex_clocklock(l, CLOCK_MONOTONIC, ts);
+}
+LOCK_SERIES_TIMED(pt_mutex)
+/* pthread_cond with the mutex: the condition-variable workload's peer. */
+static inline void pt_mutex_cwait(struct lock_job *j, void *l,
+				  union lock_ctx *c, int cv)
+{
+	(void)c;
+	pthread_cond_wait(&j->pcond[cv], l);
+}
+static inline void pt_mutex_csignal(struct lock_job *j, int cv)
+{
+	pthread_cond_signal(&j->pcond[cv]);
+}
+static inline void pt_mutex_cbroadcast(struct lock_job *j, int cv)
+{
+	pthread_cond_broadcast(&j->pcond[cv]);
+}
+LOCK_SERIES_COND(pt_mutex)
 
 static int pt_spin_create(void **out, unsigned n, int policy)
 {
@@ -314,10 +338,15 @@ const struct lock_series peer_lock_table[] = {
 	PEER("ck:mcs", "ck", "mcs", ck_mcs, ck_mcs_create, free_lock, NULL),
 	PEER("ck:clh", "ck", "clh", ck_clh, ck_clh_create, ck_clh_destroy,
 	     ck_clh_ctx_init),
-	PEER("pthread:mutex", "pthread", "mutex", pt_mutex, pt_mutex_create,
-	     pt_mutex_destroy, NULL),
-	PEER("pthread:mutex-adaptive", "pthread", "mutex-adaptive", pt_mutex,
-	     pt_mutex_adaptive_create, pt_mutex_destroy, NULL),
+	{ .name = "pthread:mutex", .impl = "pthread", .algorithm = "mutex",
+	  .policy = -1, .create = pt_mutex_create,
+	  .destroy = pt_mutex_destroy, LOCK_SERIES_FNS(pt_mutex),
+	  .timed = pt_mutex_timed, .cond = pt_mutex_cond },
+	{ .name = "pthread:mutex-adaptive", .impl = "pthread",
+	  .algorithm = "mutex-adaptive", .policy = -1,
+	  .create = pt_mutex_adaptive_create, .destroy = pt_mutex_destroy,
+	  LOCK_SERIES_FNS(pt_mutex), .timed = pt_mutex_timed,
+	  .cond = pt_mutex_cond },
 	PEER("pthread:spin", "pthread", "spin", pt_spin, pt_spin_create,
 	     pt_spin_destroy, NULL),
 };

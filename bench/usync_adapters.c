@@ -25,6 +25,34 @@ static void free_lock(void *lock)
 	free(lock);
 }
 
+/* usync's condition variable: the same signal and broadcast for every
+ * lock. */
+#define U_COND_SIGNALS(id)                                                 \
+	static inline void id##_csignal(struct lock_job *j, int cv)        \
+	{                                                                  \
+		usync_cond_signal(&j->cond[cv]);                           \
+	}                                                                  \
+	static inline void id##_cbroadcast(struct lock_job *j, int cv)     \
+	{                                                                  \
+		usync_cond_broadcast(&j->cond[cv]);                        \
+	}
+
+/* The timed and hand-off loops of a lock with a context member CTX. */
+#define U_CTX_EXTRAS(id, alg, CTX)                                         \
+	static inline int id##_tacq(void *l, union lock_ctx *c,            \
+				    const struct timespec *ts)             \
+	{                                                                  \
+		return usync_##alg##_timedlock(l, &c->CTX, ts);            \
+	}                                                                  \
+	static inline void id##_cwait(struct lock_job *j, void *l,         \
+				      union lock_ctx *c, int cv)           \
+	{                                                                  \
+		usync_cond_wait_##alg(&j->cond[cv], l, &c->CTX);           \
+	}                                                                  \
+	LOCK_SERIES_TIMED(id)                                              \
+	U_COND_SIGNALS(id)                                                 \
+	LOCK_SERIES_COND(id)
+
 /* Simple locks: no context; init, set_policy, lock, unlock. */
 #define SIMPLE_LOCK(name)                                                  \
 	static int u_##name##_create(void **out, unsigned n, int policy)   \
@@ -48,7 +76,22 @@ static void free_lock(void *lock)
 		(void)c;                                                   \
 		usync_##name##_unlock(l);                                  \
 	}                                                                  \
-	LOCK_SERIES_LOOPS(u_##name)
+	static inline int u_##name##_tacq(void *l, union lock_ctx *c,      \
+					  const struct timespec *ts)       \
+	{                                                                  \
+		(void)c;                                                   \
+		return usync_##name##_timedlock(l, ts);                    \
+	}                                                                  \
+	static inline void u_##name##_cwait(struct lock_job *j, void *l,   \
+					    union lock_ctx *c, int cv)     \
+	{                                                                  \
+		(void)c;                                                   \
+		usync_cond_wait_##name(&j->cond[cv], l);                   \
+	}                                                                  \
+	LOCK_SERIES_LOOPS(u_##name)                                        \
+	LOCK_SERIES_TIMED(u_##name)                                        \
+	U_COND_SIGNALS(u_##name)                                           \
+	LOCK_SERIES_COND(u_##name)
 
 SIMPLE_LOCK(tas)
 SIMPLE_LOCK(ttas)
@@ -84,6 +127,7 @@ static inline void u_anderson_rel(void *l, union lock_ctx *c)
 	usync_anderson_unlock(l, c->slot);
 }
 LOCK_SERIES_LOOPS(u_anderson)
+U_CTX_EXTRAS(u_anderson, anderson, slot)
 
 /* MCS: the context is the queue node. */
 static int u_mcs_create(void **out, unsigned n, int policy)
@@ -106,6 +150,7 @@ static inline void u_mcs_rel(void *l, union lock_ctx *c)
 	usync_mcs_unlock(l, &c->mcs);
 }
 LOCK_SERIES_LOOPS(u_mcs)
+U_CTX_EXTRAS(u_mcs, mcs, mcs)
 
 /* Time-published MCS: the context is the queue node, as for MCS. */
 static int u_mcs_tp_create(void **out, unsigned n, int policy)
@@ -128,6 +173,7 @@ static inline void u_mcs_tp_rel(void *l, union lock_ctx *c)
 	usync_mcs_tp_unlock(l, &c->mcs_tp);
 }
 LOCK_SERIES_LOOPS(u_mcs_tp)
+U_CTX_EXTRAS(u_mcs_tp, mcs_tp, mcs_tp)
 
 /* CLH: a node pool of `threads` nodes; each thread takes a context. */
 static int u_clh_create(void **out, unsigned n, int policy)
@@ -166,6 +212,7 @@ static inline void u_clh_rel(void *l, union lock_ctx *c)
 	usync_clh_unlock(l, &c->clh);
 }
 LOCK_SERIES_LOOPS(u_clh)
+U_CTX_EXTRAS(u_clh, clh, clh)
 
 /* MCS through the generic API: one indirect call per operation; the
  * policy through usync_lock_set_policy. */
@@ -194,12 +241,26 @@ static inline void u_generic_rel(void *l, union lock_ctx *c)
 	usync_lock_release(l, &c->generic);
 }
 LOCK_SERIES_LOOPS(u_generic)
+static inline int u_generic_tacq(void *l, union lock_ctx *c,
+				 const struct timespec *ts)
+{
+	return usync_lock_acquire_until(l, &c->generic, ts);
+}
+static inline void u_generic_cwait(struct lock_job *j, void *l,
+				   union lock_ctx *c, int cv)
+{
+	usync_cond_wait(&j->cond[cv], l, &c->generic);
+}
+LOCK_SERIES_TIMED(u_generic)
+U_COND_SIGNALS(u_generic)
+LOCK_SERIES_COND(u_generic)
 
 #define U_LOCK(nm, alg, match, destroy_fn, ci, cf)                         \
 	{ .name = nm, .impl = "usync", .algorithm = #alg, .policy = -1,    \
 	  .ck_match = match, .create = u_##alg##_create,                   \
 	  .destroy = destroy_fn, .ctx_init = ci, .ctx_fini = cf,           \
-	  LOCK_SERIES_FNS(u_##alg) }
+	  LOCK_SERIES_FNS(u_##alg), .timed = u_##alg##_timed,              \
+	  .cond = u_##alg##_cond }
 
 /* policy -1: main.c instantiates one series per requested policy. */
 const struct lock_series usync_lock_table[] = {
@@ -217,7 +278,8 @@ const struct lock_series usync_lock_table[] = {
 	{ .name = "usync:mcs-generic", .impl = "usync",
 	  .algorithm = "mcs-generic", .policy = -1,
 	  .ck_match = "ck:mcs", .create = u_generic_mcs_create,
-	  .destroy = u_generic_destroy, LOCK_SERIES_FNS(u_generic) },
+	  .destroy = u_generic_destroy, LOCK_SERIES_FNS(u_generic),
+	  .timed = u_generic_timed, .cond = u_generic_cond },
 };
 const unsigned usync_lock_table_len =
 	sizeof usync_lock_table / sizeof usync_lock_table[0];

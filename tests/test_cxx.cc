@@ -5,13 +5,18 @@
 //     threads: no deadlock (it backs off through try_lock), exact counts;
 //   - std::unique_lock + std::condition_variable_any: a bounded buffer, 2
 //     producers and 2 consumers, every item consumed exactly once;
-//   - try_lock fails while another thread holds the lock.
+//   - try_lock fails while another thread holds the lock;
+//   - TimedLockable: try_lock_for / try_lock_until (steady_clock and
+//     system_clock deadlines) time out while another thread holds the lock,
+//     no sooner than the deadline, and succeed once it is free; and
+//     std::unique_lock's timed constructor.
 // Plus mcs_lock::guard, constexpr/constinit construction, usync::barrier,
 // and std::system_error from bad arguments.  Runs under ThreadSanitizer too.
 // Prints "N passed, M failed" and exits non-zero on any failure.
 #include <usync/usync.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
@@ -154,12 +159,46 @@ template <class L> void try_lock_held(L &l, const std::string &name)
 	check(!got && again, name + ": try_lock fails while held, then succeeds");
 }
 
+template <class L> void timed_held(L &l, const std::string &name)
+{
+	using namespace std::chrono;
+	std::unique_lock<L> u(l);
+	bool for_got = true, until_got = true, sys_got = true, late = false;
+	std::thread other([&] {
+		auto t0 = steady_clock::now();
+		for_got = l.try_lock_for(milliseconds(20));
+		late = steady_clock::now() - t0 < milliseconds(20);
+		if (for_got)
+			l.unlock();
+		until_got = l.try_lock_until(steady_clock::now() + milliseconds(5));
+		if (until_got)
+			l.unlock();
+		sys_got = l.try_lock_until(system_clock::now() + milliseconds(5));
+		if (sys_got)
+			l.unlock();
+	});
+	other.join();
+	u.unlock();
+	bool free_for = l.try_lock_for(seconds(10));
+	if (free_for)
+		l.unlock();
+	bool free_until = l.try_lock_until(steady_clock::now() - seconds(1));
+	if (free_until)
+		l.unlock();
+	std::unique_lock<L> timed(l, milliseconds(100));
+	check(!for_got && !late && !until_got && !sys_got && free_for &&
+		      free_until && timed.owns_lock(),
+	      name + ": try_lock_for / try_lock_until time out while held, "
+		     "succeed when free");
+}
+
 template <class L> void all(L &a, L &b, const std::string &name)
 {
 	exclusion(a, name);
 	scoped_two(a, b, name);
 	producer_consumer(a, name);
 	try_lock_held(a, name);
+	timed_held(a, name);
 }
 
 template <class L> void all_default(const std::string &name)

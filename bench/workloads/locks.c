@@ -16,7 +16,8 @@
 const char *workload_name(enum workload w)
 {
 	static const char *const names[] = { "uncontended", "lock", "barrier",
-					     "readmostly", "handoff" };
+					     "readmostly", "handoff", "timed",
+					     "cond" };
 	return names[w];
 }
 
@@ -82,6 +83,24 @@ static void tight_body(struct trial *t, struct worker *w)
 	j->series->tight(t, w, j, &l->ctx);
 }
 
+static void timed_body(struct trial *t, struct worker *w)
+{
+	struct lock_job *j = t->job;
+	struct lock_local *l = w->local;
+	if (l == NULL || l->ctx_err)
+		return;
+	j->series->timed(t, w, j, &l->ctx);
+}
+
+static void cond_body(struct trial *t, struct worker *w)
+{
+	struct lock_job *j = t->job;
+	struct lock_local *l = w->local;
+	if (l == NULL || l->ctx_err)
+		return;
+	j->series->cond(t, w, j, &l->ctx);
+}
+
 static void run_with(const struct point *p, const struct run_config *c,
 		     struct point_result *r, trial_fn body)
 {
@@ -95,6 +114,11 @@ static void run_with(const struct point *p, const struct run_config *c,
 	j->cs = p->cs_kind;
 	j->delay_iters_2d = p->delay_ns ? bench_iters(2.0 * p->delay_ns) : 0;
 	j->work_iters = bench_iters(100.0);
+	j->abort_pct = p->abort_pct;
+	for (int i = 0; i < 2; i++) {
+		usync_cond_init(&j->cond[i]);
+		pthread_cond_init(&j->pcond[i], NULL);
+	}
 	int policy = p->lock->policy;
 	if (p->lock->create(&j->lock, p->nthreads, policy) != 0) {
 		free(j);
@@ -112,6 +136,21 @@ static void run_with(const struct point *p, const struct run_config *c,
 	for (unsigned i = 0; i < t.nthreads; i++)
 		total += t.workers[i].ops_total;
 	r->ok = j->check_count == total;
+	/* relaxed: written before the trial's join. */
+	uint64_t attempts = atomic_load_explicit(&j->attempts,
+						 memory_order_relaxed);
+	r->timeout_frac = attempts ? (double)atomic_load_explicit(
+					     &j->timeouts, memory_order_relaxed) /
+					     (double)attempts
+				   : 0;
+	if (body == cond_body && j->produced != j->check_count + j->count) {
+		fprintf(stderr,
+			"\n*** usync-bench: HAND-OFF LOST ITEMS: %s: %llu "
+			"produced, %llu consumed, %u left ***\n",
+			p->name, (unsigned long long)j->produced,
+			(unsigned long long)j->check_count, j->count);
+		r->ok = false;
+	}
 	if (!r->ok)
 		fprintf(stderr,
 			"\n*** usync-bench: MUTUAL EXCLUSION FAILED: %s: %llu "
@@ -119,6 +158,10 @@ static void run_with(const struct point *p, const struct run_config *c,
 			p->name, (unsigned long long)j->check_count,
 			(unsigned long long)total);
 	p->lock->destroy(j->lock);
+	for (int i = 0; i < 2; i++) {
+		usync_cond_destroy(&j->cond[i]);
+		pthread_cond_destroy(&j->pcond[i]);
+	}
 	free(j);
 }
 
@@ -132,4 +175,16 @@ void run_uncontended_trial(const struct point *p, const struct run_config *c,
 			   struct point_result *r)
 {
 	run_with(p, c, r, tight_body);
+}
+
+void run_timed_trial(const struct point *p, const struct run_config *c,
+		     struct point_result *r)
+{
+	run_with(p, c, r, timed_body);
+}
+
+void run_cond_trial(const struct point *p, const struct run_config *c,
+		    struct point_result *r)
+{
+	run_with(p, c, r, cond_body);
 }

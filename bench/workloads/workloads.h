@@ -7,7 +7,10 @@
 
 #include "../adapters.h"
 
-enum workload { W_UNCONTENDED, W_LOCK, W_BARRIER, W_READMOSTLY, W_HANDOFF };
+enum workload {
+	W_UNCONTENDED, W_LOCK, W_BARRIER, W_READMOSTLY, W_HANDOFF, W_TIMED,
+	W_COND
+};
 
 struct run_config {
 	uint64_t warmup_ns, measure_ns;
@@ -30,6 +33,7 @@ struct point {
 	unsigned delay_ns;     /* CSV delay_ns column */
 	unsigned read_pct;     /* readmostly, shared locks and RCU: % reads;
 				* 0 = the exclusive locks' 1-in-1024 writes */
+	unsigned abort_pct;    /* timed: % of attempts with a short deadline */
 	char name[256];        /* Google Benchmark name */
 	unsigned reps;         /* repetitions of this point */
 	bool secondary;        /* quick mode's trimmed points (config2) */
@@ -45,6 +49,8 @@ struct point_result {
 	double fair_cv;
 	bool ok;               /* the workload's correctness check held */
 	uint64_t stop_lag_ns;  /* STOP to the last thread out (not in CSV) */
+	double timeout_frac;   /* timed: attempts that timed out / attempts,
+				* warm-up included (gbench.json only) */
 	const char *error;     /* set when the trial could not run */
 };
 
@@ -59,6 +65,10 @@ void run_barrier_trial(const struct point *p, const struct run_config *c,
 		       struct point_result *r);
 void run_readmostly_trial(const struct point *p, const struct run_config *c,
 			  struct point_result *r);
+void run_timed_trial(const struct point *p, const struct run_config *c,
+		     struct point_result *r);
+void run_cond_trial(const struct point *p, const struct run_config *c,
+		    struct point_result *r);
 void run_handoff_trial(const struct point *p, const struct run_config *c,
 		       struct point_result *r);
 

@@ -30,6 +30,14 @@
 // unlocking thread's cache).  clh_lock and generic_lock borrow their
 // usync_lock_ctx_t from the same kind of cache.
 //
+// Timed locking.  Every exclusive lock class is also TimedLockable
+// (try_lock_for, try_lock_until, as std::timed_mutex), through the C
+// *_timedlock functions, so std::unique_lock's timed constructors work.  A
+// std::chrono::steady_clock deadline is passed as it is (on Linux that
+// clock is CLOCK_MONOTONIC, the C functions' clock); a deadline on another
+// clock is converted by its distance from that clock's now(), as the
+// standard allows.
+//
 // Ordering: as the C functions (acquire on lock, release on unlock).
 #ifndef USYNC_USYNC_HPP
 #define USYNC_USYNC_HPP
@@ -37,7 +45,10 @@
 #include <usync/usync.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstdlib>
+#include <ctime>
+#include <type_traits>
 #include <new>
 #include <system_error>
 
@@ -49,6 +60,69 @@ namespace detail {
 {
 	throw std::system_error(err, std::generic_category(), what);
 }
+
+// A steady_clock time as the C timed functions' absolute CLOCK_MONOTONIC
+// deadline: before the epoch becomes the epoch (a deadline past), and
+// anything beyond about 68 years from it is clamped there (never reached).
+inline struct timespec monotonic_deadline(std::chrono::steady_clock::time_point tp)
+{
+	using namespace std::chrono;
+	struct timespec ts;
+	const auto since = tp.time_since_epoch();
+	if (since <= steady_clock::duration::zero()) {
+		ts.tv_sec = 0;
+		ts.tv_nsec = 0;
+		return ts;
+	}
+	const auto cap = duration_cast<steady_clock::duration>(seconds(INT32_MAX));
+	const nanoseconds ns = duration_cast<nanoseconds>(since < cap ? since : cap);
+	ts.tv_sec = static_cast<std::time_t>(ns.count() / 1000000000);
+	ts.tv_nsec = static_cast<long>(ns.count() % 1000000000);
+	return ts;
+}
+
+// From a duration or a time point on any clock (saturating: a duration
+// too long to add to now() is a deadline never reached).
+template <class Rep, class Period>
+inline struct timespec deadline_after(const std::chrono::duration<Rep, Period> &d)
+{
+	using namespace std::chrono;
+	const auto cap = hours(24 * 365 * 50);
+	if (d <= d.zero())
+		return monotonic_deadline(steady_clock::time_point());
+	if (d >= duration_cast<duration<Rep, Period>>(cap))
+		return monotonic_deadline(steady_clock::time_point::max());
+	return monotonic_deadline(steady_clock::now() +
+				  duration_cast<steady_clock::duration>(d));
+}
+template <class Clock, class Duration>
+inline struct timespec deadline_at(const std::chrono::time_point<Clock, Duration> &tp)
+{
+	return deadline_after(tp - Clock::now());
+}
+template <class Duration>
+inline struct timespec
+deadline_at(const std::chrono::time_point<std::chrono::steady_clock, Duration> &tp)
+{
+	return monotonic_deadline(
+		std::chrono::time_point_cast<std::chrono::steady_clock::duration>(tp));
+}
+
+// The TimedLockable half of every exclusive lock class: try_lock_for and
+// try_lock_until over the class's try_lock_until_ts(const timespec *).
+#define USYNC_HPP_TIMED_LOCKABLE                                               \
+	template <class Rep, class Period>                                     \
+	bool try_lock_for(const std::chrono::duration<Rep, Period> &d)         \
+	{                                                                      \
+		const struct timespec ts = detail::deadline_after(d);          \
+		return try_lock_until_ts(&ts);                                 \
+	}                                                                      \
+	template <class Clock, class Duration>                                 \
+	bool try_lock_until(const std::chrono::time_point<Clock, Duration> &tp) \
+	{                                                                      \
+		const struct timespec ts = detail::deadline_at(tp);            \
+		return try_lock_until_ts(&ts);                                 \
+	}
 
 // A per-thread cache of free, cache-line-aligned T (a queue node or a
 // lock context).  Blocks come from posix_memalign (C++11 has no aligned
@@ -140,6 +214,12 @@ class immovable {
 		constexpr cls() noexcept : lock_ INIT {}                      \
 		void lock() noexcept { prefix##_lock(&lock_); }                \
 		bool try_lock() noexcept { return prefix##_trylock(&lock_); }  \
+		/* The absolute CLOCK_MONOTONIC form of try_lock_until. */     \
+		bool try_lock_until_ts(const struct timespec *ts) noexcept     \
+		{                                                              \
+			return prefix##_timedlock(&lock_, ts) == 0;            \
+		}                                                              \
+		USYNC_HPP_TIMED_LOCKABLE                                       \
 		void unlock() noexcept { prefix##_unlock(&lock_); }            \
 		/* 0, or EINVAL for an unknown policy; while unused. */        \
 		int set_policy(usync_wait_policy_t p) noexcept                 \
@@ -188,6 +268,17 @@ USYNC_HPP_SIMPLE_LOCK(ticket_lock, usync_ticket_t, usync_ticket,
 			holder_ = node;                                        \
 			return true;                                           \
 		}                                                              \
+		bool try_lock_until_ts(const struct timespec *ts)              \
+		{                                                              \
+			ntype *node = cache::mine().take();                    \
+			if (prefix##_timedlock(&lock_, node, ts) != 0) {       \
+				cache::mine().give(node);                      \
+				return false;                                  \
+			}                                                      \
+			holder_ = node;                                        \
+			return true;                                           \
+		}                                                              \
+		USYNC_HPP_TIMED_LOCKABLE                                       \
 		void unlock() noexcept                                         \
 		{                                                              \
 			ntype *node = holder_;                                 \
@@ -251,6 +342,15 @@ class anderson_lock : detail::immovable {
 		holder_slot_ = slot;
 		return true;
 	}
+	bool try_lock_until_ts(const struct timespec *ts) noexcept
+	{
+		unsigned slot;
+		if (usync_anderson_timedlock(&lock_, &slot, ts) != 0)
+			return false;
+		holder_slot_ = slot;
+		return true;
+	}
+	USYNC_HPP_TIMED_LOCKABLE
 	void unlock() noexcept { usync_anderson_unlock(&lock_, holder_slot_); }
 	int set_policy(usync_wait_policy_t p) noexcept
 	{
@@ -295,6 +395,17 @@ class generic_lock : detail::immovable {
 		holder_ = ctx;
 		return true;
 	}
+	bool try_lock_until_ts(const struct timespec *ts)
+	{
+		usync_lock_ctx_t *ctx = cache::mine().take();
+		if (usync_lock_acquire_until(lock_, ctx, ts) != 0) {
+			cache::mine().give(ctx);
+			return false;
+		}
+		holder_ = ctx;
+		return true;
+	}
+	USYNC_HPP_TIMED_LOCKABLE
 	void unlock() noexcept
 	{
 		usync_lock_ctx_t *ctx = holder_;
@@ -319,6 +430,8 @@ class clh_lock : public generic_lock {
 	{
 	}
 };
+
+#undef USYNC_HPP_TIMED_LOCKABLE
 
 // ------------------------------------------------------------ shared locks
 
