@@ -171,11 +171,7 @@ quick_checks=(
 	"bpark-tournament-2x2|barrier|MC_BAR_tournament MC_PARK|$LV|pass"
 	"bpark-dissemination-2x2|barrier|MC_BAR_dissemination MC_PARK|$LV|pass"
 	# Shared locks (tests/modelcheck/rwlock_client.c): W writers and R
-	# readers, once each.  rw_mcs: pass-ww, because an empty-queue writer's
-	# store of next_writer and the last reader's exchange of it race by
-	# design (the store-buffering handshake of writer_at_head and
-	# read_unlock: the seq_cst total order, not happens-before, decides
-	# which of them admits the writer).
+	# readers, once each.
 	"rw-rw_counter-1w2r|rwlock|MC_RW_rw_counter NREADERS=2|$LV|pass"
 	"rw-rw_counter-2w1r|rwlock|MC_RW_rw_counter NWRITERS=2 MC_TRY|$LV|pass"
 	"rwpark-rw_counter-1w1r|rwlock|MC_RW_rw_counter MC_PARK|$LV|pass"
@@ -185,18 +181,18 @@ quick_checks=(
 	"rw-rw_phasefair-1w2r|rwlock|MC_RW_rw_phasefair NREADERS=2|$LV|pass"
 	"rw-rw_phasefair-2w1r|rwlock|MC_RW_rw_phasefair NWRITERS=2 MC_TRY|$LV|pass"
 	"rwpark-rw_phasefair-1w1r|rwlock|MC_RW_rw_phasefair MC_PARK|$LV|pass"
-	"rw-rw_mcs-1w2r|rwlock|MC_RW_rw_mcs NREADERS=2|$LV|pass-ww"
-	"rw-rw_mcs-2w1r|rwlock|MC_RW_rw_mcs NWRITERS=2 MC_TRY|$LV|pass-ww"
-	"rwpark-rw_mcs-1w1r|rwlock|MC_RW_rw_mcs MC_PARK|$LV|pass-ww"
+	"rw-rw_mcs-1w2r|rwlock|MC_RW_rw_mcs NREADERS=2|$LV|pass"
+	"rw-rw_mcs-2w1r|rwlock|MC_RW_rw_mcs NWRITERS=2 MC_TRY|$LV|pass"
+	"rwpark-rw_mcs-1w1r|rwlock|MC_RW_rw_mcs MC_PARK|$LV|pass"
 	"rw-bravo-1w2r|rwlock|MC_RW_bravo NREADERS=2 USYNC_BRAVO_TABLE_BITS=2|$LV|pass"
 	"rw-bravo-2w1r|rwlock|MC_RW_bravo NWRITERS=2 MC_TRY USYNC_BRAVO_TABLE_BITS=2|$LV|pass"
 	"rwpark-bravo-1w1r|rwlock|MC_RW_bravo MC_PARK USYNC_BRAVO_TABLE_BITS=2|$LV|pass"
-	"rwgeneric-bravo_rw_mcs-1w1r|rwlock|MC_RW_GENERIC USYNC_BRAVO_TABLE_BITS=2|$LV|pass-ww"
+	"rwgeneric-bravo_rw_mcs-1w1r|rwlock|MC_RW_GENERIC USYNC_BRAVO_TABLE_BITS=2|$LV|pass"
 	# --- Shared locks, added for the mutation run: bravo twice in a row (a
 	# fast reader after a reader's slot clear; 77 executions), and rw_mcs
 	# twice with trylocks first (a node published by a trylock's CAS is
 	# read by the next arrival).
-	"rw-rw_mcs-1w1rx2t|rwlock|MC_RW_rw_mcs ITERS=2 MC_TRY|$LV|pass-ww"
+	"rw-rw_mcs-1w1rx2t|rwlock|MC_RW_rw_mcs ITERS=2 MC_TRY|$LV|pass"
 	"rw-bravo-1w1rx2|rwlock|MC_RW_bravo ITERS=2 USYNC_BRAVO_TABLE_BITS=2|$LV|pass"
 	# --- end of the shared locks' additions.
 	# --- The condition variable (tests/modelcheck/cond_client.c): signal
@@ -264,10 +260,19 @@ full_checks=(
 	"rw-rw_ticket-1w1rx2|rwlock|MC_RW_rw_ticket ITERS=2|$LV|pass"
 	"rwpark-rw_phasefair-1w2r|rwlock|MC_RW_rw_phasefair MC_PARK NREADERS=2|$LV|pass"
 	"rw-rw_phasefair-1w1rx2|rwlock|MC_RW_rw_phasefair ITERS=2|$LV|pass"
-	"rwpark-rw_mcs-1w2r|rwlock|MC_RW_rw_mcs MC_PARK NREADERS=2|$LV|pass-ww"
-	"rw-rw_mcs-1w1rx2|rwlock|MC_RW_rw_mcs ITERS=2|$LV|pass-ww"
+	"rwpark-rw_mcs-1w2r|rwlock|MC_RW_rw_mcs MC_PARK NREADERS=2|$LV|pass"
+	"rw-rw_mcs-1w1rx2|rwlock|MC_RW_rw_mcs ITERS=2|$LV|pass"
 	"rwpark-bravo-1w2r|rwlock|MC_RW_bravo MC_PARK NREADERS=2 USYNC_BRAVO_TABLE_BITS=2|$LV|pass"
-	"rwgeneric-bravo_rw_mcs-1w2r|rwlock|MC_RW_GENERIC NREADERS=2 USYNC_BRAVO_TABLE_BITS=2|$LV|pass-ww"
+	"rwgeneric-bravo_rw_mcs-1w2r|rwlock|MC_RW_GENERIC NREADERS=2 USYNC_BRAVO_TABLE_BITS=2|$LV|pass"
+	# rw_mcs with the four threads that MCS'91's last-reader race needs (a
+	# reader delayed between its decrement and its swap of next_writer; a
+	# reader inside; one that empties the queue behind it; an empty-queue
+	# writer).  The published two-word handshake fails it under RC11 in
+	# 73 s (132 853 executions, a non-atomic race).  The one-word
+	# announcement has not yet been explored to the end: RC11 ran past
+	# 20 minutes without symmetry reduction and past 10 with it, so this
+	# check may time out even in --full.
+	"rw-rw_mcs-1w3r|rwlock|MC_RW_rw_mcs NREADERS=3 MC_SYM_READERS|$LV|pass"
 	# --- The condition variable: broadcast through a queue lock.
 	"cond-broadcast-ticket|cond|MC_COND_broadcast MC_LOCK_ticket|$LV|pass-ww"
 	# --- end of the condition variable.

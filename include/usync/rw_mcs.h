@@ -10,7 +10,7 @@
  * successor, and the predecessor, once admitted, admits it in turn: a run of
  * readers in the queue enters together.  The lock word counts the readers
  * inside (reader_count) and holds the writer that the last of them must
- * admit (next_writer).
+ * admit (next_writer), flagged in the count word's top bit.
  *
  * Version.  This is the algorithm as published in PPoPP'91 (and in the
  * authors' later online pseudocode), with the node's `blocked` flag and
@@ -31,6 +31,20 @@
  * the successor's link as the MCS lock does.  We therefore implement MCS'91
  * and pay its central reader count (one fetch_add per read in and out).
  *
+ * One correction to MCS'91.  There, the last reader out decrements the
+ * count and then swaps next_writer to find the writer to admit, and a
+ * writer that finds the queue empty stores next_writer and then reads the
+ * count.  Readers leave the queue before they leave the lock, so the queue
+ * can be empty with readers inside.  A reader delayed between its
+ * decrement (to 0) and its swap can then find a writer that announced
+ * itself later, while newer readers (which came through the empty queue
+ * meanwhile) are inside, and admit it beside them: an exclusion failure,
+ * seen here under ThreadSanitizer's slow-down in test_rwlocks.  usync
+ * keeps the announcement in the count word instead (its top bit, set by
+ * the same RMW that reads the count; see src/rwlocks/rw_mcs.c): a
+ * departing reader learns "I was the last, and a writer waits" from its
+ * own decrement, so no later announcement can be mistaken for it.
+ *
  * Fairness: FIFO in the order of the swap on the tail, readers and writers
  * alike; consecutive readers share.  Neither class can starve.
  * Context: a usync_rw_mcs_node_t per acquisition, owned by the caller; it
@@ -42,9 +56,8 @@
  * empty acquires through the swap on the tail, which reads the last
  * holder's release CAS; readers' departures form one release sequence of
  * RMWs on reader_count that the admitting last reader acquires.
- * The empty-queue writer and the last reader meet on reader_count and
- * next_writer with seq_cst operations (store-buffering: each writes one and
- * reads the other).
+ * The announcement of a writer and the readers' departures are RMWs on the
+ * one word reader_count, so coherence alone orders them: no seq_cst.
  * Trylocks: a read_trylock succeeds only on an empty queue (it cannot join
  * behind a reader without risking a wait), so it fails beside a reader that
  * is still queued.  A write_trylock succeeds only on an empty queue with no
@@ -67,6 +80,10 @@ extern "C" {
 #define USYNC_RW_MCS_BLOCKED 0x1u     /* the owner must wait */
 #define USYNC_RW_MCS_SUCC_READER 0x2u /* a waiting reader follows */
 #define USYNC_RW_MCS_SUCC_WRITER 0x4u /* a writer follows */
+
+/* reader_count's top bit: a writer is announced in next_writer, and the
+ * last reader out admits it.  The readers inside are the bits below. */
+#define USYNC_RW_MCS_WRITER_WAITING 0x80000000u
 
 #define USYNC_RW_MCS_READER 1u
 #define USYNC_RW_MCS_WRITER 2u

@@ -13,8 +13,25 @@
  *   admission (P, last reader, or O itself on an empty queue)
  *                             x -> x & ~(BLOCKED|PARKED)      (fetch_and)
  * Every change is an RMW, so none erases another.
+ *
+ * reader_count: the readers inside (RW_MCS_COUNT bits) and RW_MCS_WAITING,
+ * set while next_writer names a writer that the last reader out must admit.
+ * Whoever announces a writer (the writer itself on an empty queue, or the
+ * reader it queued behind, at that reader's unlock) stores next_writer and
+ * then sets WAITING with one RMW that also reads the count; a departing
+ * reader's decrement reads WAITING in the same RMW.  So "was I the last
+ * reader while a writer waited?" is decided by one RMW on one word.  The
+ * published MCS'91 lock decides it with two (decrement the count, then
+ * swap next_writer), and a reader delayed between them can admit a writer
+ * that announced itself later, while newer readers are inside: see
+ * include/usync/rw_mcs.h, "Version".  While WAITING is set no reader is
+ * counted in (every reader still to come is queued behind the announced
+ * writer), so the count only falls until the admission clears WAITING.
  */
 #include "rwlock_internal.h"
+
+#define RW_MCS_WAITING USYNC_RW_MCS_WRITER_WAITING
+#define RW_MCS_COUNT (USYNC_RW_MCS_WRITER_WAITING - 1u)
 
 static void prepare(usync_rw_mcs_node_t *node, uint32_t kind)
 {
@@ -25,6 +42,19 @@ static void prepare(usync_rw_mcs_node_t *node, uint32_t kind)
 			      memory_order_relaxed);
 	atomic_store_explicit(&node->state, USYNC_RW_MCS_BLOCKED,
 			      memory_order_relaxed);
+}
+
+/* Count one reader in, on its own behalf or on behalf of the reader it is
+ * about to admit.  relaxed: every such increment is sequenced before a
+ * release that makes the new reader known (the link into pred's next that
+ * pred's unlock acquires before its decrement, the admit() or the clear of
+ * our own BLOCKED that the next arrival acquires), so each later RMW on
+ * the count -- a decrement, an announcement -- is ordered after it by
+ * happens-before and hence by coherence.  It never meets WAITING: while a
+ * writer is announced no reader is counted in (see the top of this file). */
+static void count_in(usync_rw_mcs_t *lock)
+{
+	atomic_fetch_add_explicit(&lock->reader_count, 1, memory_order_relaxed);
 }
 
 /* Wait until someone admits us (clears BLOCKED), parking on our own
@@ -93,32 +123,72 @@ static void admit_reader_successor(usync_rw_mcs_t *lock,
 	      USYNC_RW_MCS_SUCC_READER))
 		return;
 	usync_rw_mcs_node_t *next = wait_successor(lock, node);
-	/* seq_cst: see the header (reader_count's operations are all
-	 * seq_cst); ordered before admit()'s release. */
-	atomic_fetch_add_explicit(&lock->reader_count, 1, memory_order_seq_cst);
+	count_in(lock);
 	admit(next);
 }
 
-/* An empty-queue writer (or the one a bailing trylock hands the head to):
- * publish it as the writer the last reader must admit, and admit it at
- * once if no reader is inside.  true if it was admitted here. */
-static bool writer_at_head(usync_rw_mcs_t *lock, usync_rw_mcs_node_t *w)
+/* Clear WAITING and admit the announced writer w: the last reader out, or
+ * the announcer itself when no reader was inside.  Nobody else touches
+ * the count until w is in (no reader is counted in while WAITING is set,
+ * and none is inside to leave), so the clear cannot erase another RMW. */
+static void admit_announced(usync_rw_mcs_t *lock, usync_rw_mcs_node_t *w)
 {
-	/* seq_cst: the store-buffering pair with read_unlock, which
-	 * decrements reader_count and then swaps next_writer: either we see
-	 * the count at 0, or the last reader's swap sees us. */
-	atomic_store_explicit(&lock->next_writer, w, memory_order_seq_cst);
-	/* seq_cst: pairs with the fence in read_unlock.  The seq_cst
-	 * accesses alone order the pair in C11; the fences make the
-	 * store-to-load order explicit (see docs/memory-ordering.md 9.4). */
-	atomic_thread_fence(memory_order_seq_cst);
-	/* seq_cst: as above; reads the last reader's seq_cst (hence
-	 * release) decrement, so every reader's section happens-before. */
-	return atomic_load_explicit(&lock->reader_count,
-				    memory_order_seq_cst) == 0 &&
-	       atomic_exchange_explicit(&lock->next_writer,
-					(usync_rw_mcs_node_t *)NULL,
-					memory_order_seq_cst) == w;
+	/* relaxed: hygiene; next_writer is only read under WAITING, after
+	 * the next announcer's own store. */
+	atomic_store_explicit(&lock->next_writer, (usync_rw_mcs_node_t *)NULL,
+			      memory_order_relaxed);
+	/* relaxed: ordered before admit()'s release, so every reader that
+	 * w's unlock counts in later does so after it (coherence). */
+	atomic_fetch_and_explicit(&lock->reader_count, ~RW_MCS_WAITING,
+				  memory_order_relaxed);
+	admit(w);
+}
+
+/* Announce writer w as the one the last reader out must admit.  Returns
+ * the count of readers inside at that instant (0: none, and WAITING was
+ * set; the caller admits w or takes the announcement back).  by_reader:
+ * the caller is a reader leaving, whose own departure the same RMW
+ * records. */
+static uint32_t announce(usync_rw_mcs_t *lock, usync_rw_mcs_node_t *w,
+			 bool by_reader)
+{
+	/* relaxed: published by the release half of the RMW below, which
+	 * the admitting reader's decrement acquires (every RMW after it on
+	 * the count continues its release sequence). */
+	atomic_store_explicit(&lock->next_writer, w, memory_order_relaxed);
+	/* acq_rel: release publishes next_writer (and, by a reader, its
+	 * reads); acquire reads the decrements of the readers that left, so
+	 * that when the count is 0 their sections happen-before w's.  Adding
+	 * WAITING - 1 sets the bit (clear until now: one writer is announced
+	 * at a time) and counts the announcing reader out. */
+	uint32_t old = atomic_fetch_add_explicit(
+		&lock->reader_count,
+		by_reader ? RW_MCS_WAITING - 1u : RW_MCS_WAITING,
+		memory_order_acq_rel);
+	return (old & RW_MCS_COUNT) - (by_reader ? 1u : 0u);
+}
+
+/* An empty-queue writer (or the one a bailing trylock hands the head to):
+ * announce it, and admit it at once if no reader is inside.  true if it
+ * was admitted here.  admit_self: w is the caller's own node (it is then
+ * in without an admit() on its state). */
+static bool writer_at_head(usync_rw_mcs_t *lock, usync_rw_mcs_node_t *w,
+			   bool admit_self)
+{
+	if (announce(lock, w, false) != 0)
+		return false; /* the last reader out admits w */
+	if (admit_self) {
+		/* relaxed: as in admit_announced; no admit() needed, our own
+		 * acq_rel announcement read the last decrement. */
+		atomic_store_explicit(&lock->next_writer,
+				      (usync_rw_mcs_node_t *)NULL,
+				      memory_order_relaxed);
+		atomic_fetch_and_explicit(&lock->reader_count, ~RW_MCS_WAITING,
+					  memory_order_relaxed);
+	} else {
+		admit_announced(lock, w);
+	}
+	return true;
 }
 
 /* A reader enqueued behind pred: go in beside it, or wait to be admitted. */
@@ -154,8 +224,8 @@ static void join(usync_rw_mcs_t *lock, usync_rw_mcs_node_t *node,
 	}
 	/* pred is in: count ourselves before linking, so that pred's
 	 * read_unlock (which waits for our link) cannot take the count to 0
-	 * and admit a writer while we enter.  seq_cst: see above. */
-	atomic_fetch_add_explicit(&lock->reader_count, 1, memory_order_seq_cst);
+	 * and admit a writer while we enter. */
+	count_in(lock);
 	/* release: pairs with pred's acquire load of next in read_unlock. */
 	atomic_store_explicit(&pred->next, node, memory_order_release);
 	/* release: a reader arriving behind us reads this with acquire and
@@ -167,8 +237,7 @@ static void join(usync_rw_mcs_t *lock, usync_rw_mcs_node_t *node,
 /* A reader that found the queue empty: count itself and go in. */
 static void reader_at_head(usync_rw_mcs_t *lock, usync_rw_mcs_node_t *node)
 {
-	/* seq_cst: see writer_at_head. */
-	atomic_fetch_add_explicit(&lock->reader_count, 1, memory_order_seq_cst);
+	count_in(lock);
 	/* release: as the last RMW of join(). */
 	atomic_fetch_and_explicit(&node->state, ~USYNC_RW_MCS_BLOCKED,
 				  memory_order_release);
@@ -252,26 +321,23 @@ void usync_rw_mcs_read_unlock(usync_rw_mcs_t *lock, usync_rw_mcs_node_t *node)
 	 * which we acquired. */
 	if (next != NULL &&
 	    (atomic_load_explicit(&node->state, memory_order_relaxed) &
-	     USYNC_RW_MCS_SUCC_WRITER))
-		/* seq_cst: read by the last reader's swap below (ours or
-		 * another's, after its seq_cst decrement). */
-		atomic_store_explicit(&lock->next_writer, next,
-				      memory_order_seq_cst);
-	/* seq_cst (so release): our reads happen-before the writer that the
-	 * last reader admits, or that sees the count at 0 (writer_at_head);
-	 * the store-buffering pair with writer_at_head. */
-	if (atomic_fetch_sub_explicit(&lock->reader_count, 1,
-				      memory_order_seq_cst) == 1) {
-		/* seq_cst: pairs with the fence in writer_at_head; only the
-		 * last reader pays it. */
-		atomic_thread_fence(memory_order_seq_cst);
-		/* seq_cst: see writer_at_head. */
-		usync_rw_mcs_node_t *w = atomic_exchange_explicit(
-			&lock->next_writer, (usync_rw_mcs_node_t *)NULL,
-			memory_order_seq_cst);
-		if (w != NULL)
-			admit(w);
+	     USYNC_RW_MCS_SUCC_WRITER)) {
+		/* The writer queued behind us: announce it, and admit it if
+		 * we were the last reader inside. */
+		if (announce(lock, next, true) == 0)
+			admit_announced(lock, next);
+		return;
 	}
+	/* acq_rel: release publishes our reads to the writer that the last
+	 * reader admits (or that reads the count at 0 in its announcement);
+	 * acquire, for the reader that admits: the announcer's next_writer
+	 * and the other readers' departures, which its admit() passes on. */
+	uint32_t old = atomic_fetch_sub_explicit(&lock->reader_count, 1,
+						 memory_order_acq_rel);
+	if (old == (RW_MCS_WAITING | 1u))
+		admit_announced(lock, atomic_load_explicit(
+					      &lock->next_writer,
+					      memory_order_relaxed));
 }
 
 void usync_rw_mcs_write_lock(usync_rw_mcs_t *lock, usync_rw_mcs_node_t *node)
@@ -281,7 +347,7 @@ void usync_rw_mcs_write_lock(usync_rw_mcs_t *lock, usync_rw_mcs_node_t *node)
 	usync_rw_mcs_node_t *pred = usync_fetch_and_store(
 		&lock->tail, node, memory_order_acq_rel);
 	if (pred == NULL) {
-		if (writer_at_head(lock, node)) {
+		if (writer_at_head(lock, node, true)) {
 			debug_acquired(lock, node, true);
 			return;
 		}
@@ -305,12 +371,10 @@ static void pass_head(usync_rw_mcs_t *lock, usync_rw_mcs_node_t *node)
 	if (next->kind == USYNC_RW_MCS_READER) {
 		/* A reader behind a writer waits without marking us; it
 		 * goes in beside the readers still inside. */
-		/* seq_cst: see writer_at_head; before admit()'s release. */
-		atomic_fetch_add_explicit(&lock->reader_count, 1,
-					  memory_order_seq_cst);
+		count_in(lock);
 		admit(next);
-	} else if (writer_at_head(lock, next)) {
-		admit(next);
+	} else {
+		(void)writer_at_head(lock, next, false);
 	}
 }
 
@@ -329,17 +393,21 @@ bool usync_rw_mcs_write_trylock(usync_rw_mcs_t *lock,
 				    memory_order_acq_rel,
 				    memory_order_relaxed))
 		return false;
-	if (writer_at_head(lock, node))
+	if (writer_at_head(lock, node, true))
 		goto acquired;
 	/* A reader passed through the queue between our hint and our CAS
-	 * and is still inside.  Take our announcement back. */
-	/* seq_cst: see writer_at_head. */
-	if (atomic_exchange_explicit(&lock->next_writer,
-				     (usync_rw_mcs_node_t *)NULL,
-				     memory_order_seq_cst) != node) {
-		/* The last reader took it and is admitting us now (it is
-		 * between its swap and its admit): a wait of a few
-		 * instructions, as in the MCS unlock's wait for a link. */
+	 * and is still inside.  Take our announcement back, unless the last
+	 * reader out has already decided to admit us: its decrement left
+	 * the count at 0 with WAITING set (it clears WAITING next). */
+	/* relaxed: we either never enter (our CAS on the tail below
+	 * publishes what follows) or are admitted by that reader's release
+	 * admit(), which we acquire in wait_admitted. */
+	uint32_t old = atomic_fetch_and_explicit(
+		&lock->reader_count, ~RW_MCS_WAITING, memory_order_relaxed);
+	if (!(old & RW_MCS_WAITING) || (old & RW_MCS_COUNT) == 0) {
+		/* The last reader is admitting us (it is between its
+		 * decrement and its admit): a wait of a few instructions, as
+		 * in the MCS unlock's wait for a link. */
 		wait_admitted(lock, node);
 		goto acquired;
 	}
@@ -385,9 +453,7 @@ void usync_rw_mcs_write_unlock(usync_rw_mcs_t *lock, usync_rw_mcs_node_t *node)
 	/* next->kind: written before the successor's swap, visible through
 	 * its release link that wait_successor / the load above acquired. */
 	if (next->kind == USYNC_RW_MCS_READER)
-		/* seq_cst: see writer_at_head; before admit()'s release. */
-		atomic_fetch_add_explicit(&lock->reader_count, 1,
-					  memory_order_seq_cst);
+		count_in(lock);
 	admit(next);
 }
 
@@ -435,7 +501,7 @@ static int rw_mcs_set_policy_(union usync_rwlock_state *s, usync_wait_policy_t p
 
 const struct usync_rwlock_ops usync_rwlock_ops_rw_mcs = {
 	.name = "rw_mcs",
-	.max_threads = UINT32_MAX - 1,
+	.max_threads = USYNC_RW_MCS_WRITER_WAITING - 1u,
 	.init = rw_mcs_init_,
 	.destroy = rw_mcs_destroy_,
 	.read_acquire = rw_mcs_read_acquire_,

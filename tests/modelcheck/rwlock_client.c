@@ -15,7 +15,8 @@
  * bravo, the last over rw_phasefair) or MC_RW_GENERIC (usync_rwlock_*,
  * "bravo:rw_mcs"), NWRITERS, NREADERS, ITERS, MC_TRY (the first
  * acquisition of each thread is a trylock, counted only if it succeeded),
- * MC_PARK (the park policy: waiters sleep on the futex model).  BRAVO's
+ * MC_PARK (the park policy: waiters sleep on the futex model), MC_SYM_READERS
+ * (readers spawned symmetric: GenMC explores one order of them).  BRAVO's
  * checks shrink its visible-readers table (USYNC_BRAVO_TABLE_BITS=2): a
  * revocation scans every slot, and 4096 of them are 4096 reads to explore
  * each time; four slots keep collisions and the scan, which is what the
@@ -172,7 +173,16 @@ int main(void)
 	for (int i = 0; i < NWRITERS; i++)
 		pthread_create(&threads[i], NULL, writer, NULL);
 	for (int i = 0; i < NREADERS; i++)
+#ifdef MC_SYM_READERS
+		/* The readers run the same code: GenMC's symmetry reduction
+		 * explores one order of them (sound for these assertions). */
+		threads[NWRITERS + i] =
+			i == 0 ? __VERIFIER_spawn(reader, NULL)
+			       : __VERIFIER_spawn_symmetric(
+					 reader, NULL, threads[NWRITERS + i - 1]);
+#else
 		pthread_create(&threads[NWRITERS + i], NULL, reader, NULL);
+#endif
 	intptr_t writes = 0;
 	for (int i = 0; i < NWRITERS + NREADERS; i++) {
 		void *ret;
