@@ -10,6 +10,7 @@ and meta.json parse as JSON.  Timing is never asserted.
 """
 import csv
 import json
+import math
 import os
 import subprocess
 import sys
@@ -17,7 +18,7 @@ import tempfile
 
 HEADER = ("workload,series,impl,algorithm,policy,threads,oversubscribed,"
           "placement,cpus,cs,delay_ns,rep,duration_ns,ops,ns_per_op,"
-          "ops_per_s,fair_min,fair_max,fair_cv,check").split(",")
+          "ops_per_s,fair_min,fair_max,fair_cv,check,csw_per_op").split(",")
 WORKLOADS = {"lock", "uncontended", "barrier", "readmostly", "handoff",
              "timed", "cond"}
 IMPLS = {"usync", "ck", "pthread", "urcu", "hw"}
@@ -25,6 +26,7 @@ CS = {"lock": {"empty", "shared", "work100"},
       "readmostly": {"shared", "reads100", "reads99", "reads90", "reads50", "reads0"},
       "barrier": {"none", "skewed"}, "handoff": {"-"}, "uncontended": {"-"},
       "timed": {"timed0", "timed25"}, "cond": {"handoff"}}
+NAN = float("nan")
 
 
 def fail(msg):
@@ -70,6 +72,13 @@ def check_dir(d, expect_workloads=WORKLOADS):
                 fail("%s:%d: %s negative" % (path, n, k))
         for k in ("ns_per_op", "ops_per_s", "fair_cv"):
             float(r[k])
+        try:
+            csw = float(r["csw_per_op"])
+        except ValueError:
+            csw = NAN
+        if not (math.isfinite(csw) and csw >= 0):
+            fail("%s:%d: csw_per_op %r is not a finite number >= 0"
+                 % (path, n, r["csw_per_op"]))
         if r["check"] != "ok":
             fail("%s:%d: check %r (%s %s)" % (path, n, r["check"], w,
                                                r["series"]))

@@ -36,6 +36,9 @@ void result_from_trial(const struct trial *t, struct point_result *r)
 	r->fair_min = s.min;
 	r->fair_max = s.max;
 	r->fair_cv = s.cv;
+	/* Over the same per-thread interval as ops; with no op completed,
+	 * per one op (a floor, as ns_per_op). */
+	r->csw_per_op = (double)s.csw / (double)(s.ops ? s.ops : 1);
 }
 
 /* Per-thread context lives on the worker's own line-aligned heap block. */
