@@ -18,7 +18,8 @@ import tempfile
 
 HEADER = ("workload,series,impl,algorithm,policy,threads,oversubscribed,"
           "placement,cpus,cs,delay_ns,rep,duration_ns,ops,ns_per_op,"
-          "ops_per_s,fair_min,fair_max,fair_cv,check,csw_per_op").split(",")
+          "ops_per_s,fair_min,fair_max,fair_cv,check,csw_per_op,"
+          "wait_max_ns").split(",")
 WORKLOADS = {"lock", "uncontended", "barrier", "readmostly", "handoff",
              "timed", "cond"}
 IMPLS = {"usync", "ck", "pthread", "urcu", "hw"}
@@ -79,6 +80,20 @@ def check_dir(d, expect_workloads=WORKLOADS):
         if not (math.isfinite(csw) and csw >= 0):
             fail("%s:%d: csw_per_op %r is not a finite number >= 0"
                  % (path, n, r["csw_per_op"]))
+        # wait_max_ns: a finite whole number >= 0 exactly where writes are
+        # timed (readmostly reads<P>, P >= 1; 0 at reads100), else "nan".
+        timed = (w == "readmostly" and r["cs"].startswith("reads")
+                 and r["cs"] != "reads0")
+        wm = r["wait_max_ns"]
+        if timed:
+            if not wm.isdigit():
+                fail("%s:%d: wait_max_ns %r on a timed point"
+                     % (path, n, wm))
+            if r["cs"] == "reads100" and wm != "0":
+                fail("%s:%d: wait_max_ns %r with no writes" % (path, n, wm))
+        elif wm != "nan":
+            fail("%s:%d: wait_max_ns %r on a point that times no writes"
+                 % (path, n, wm))
         if r["check"] != "ok":
             fail("%s:%d: check %r (%s %s)" % (path, n, r["check"], w,
                                                r["series"]))

@@ -115,6 +115,7 @@ static void run_share(struct trial *t, struct worker *w)
 	w->seen_phase = PH_IDLE;
 	w->ops_at_measure = w->ops_at_stop = w->ops_total = 0;
 	w->csw_at_measure = w->csw_at_stop = 0;
+	w->wait_max_ns = 0;
 	w->rng = 0x9e3779b97f4a7c15ull * (w->index + 1) ^ bench_now_ns();
 	if (w->rng == 0)
 		w->rng = 1;
@@ -261,6 +262,7 @@ void trial_stats(const struct trial *t, struct trial_stats *s)
 	s->min = UINT64_MAX;
 	s->max = 0;
 	s->csw = 0;
+	s->wait_max_ns = 0;
 	for (unsigned i = 0; i < t->nthreads; i++) {
 		const struct worker *w = &t->workers[i];
 		uint64_t n = w->ops_at_stop - w->ops_at_measure;
@@ -269,6 +271,8 @@ void trial_stats(const struct trial *t, struct trial_stats *s)
 		 * (none of the bodies does) contributes no switches. */
 		if (w->csw_at_stop > w->csw_at_measure)
 			s->csw += w->csw_at_stop - w->csw_at_measure;
+		if (w->wait_max_ns > s->wait_max_ns)
+			s->wait_max_ns = w->wait_max_ns;
 		if (n < s->min)
 			s->min = n;
 		if (n > s->max)

@@ -40,6 +40,9 @@ struct worker {
 	/* Context switches (nvcsw + nivcsw) when it first saw MEASURE and
 	 * STOP; recorded by trial_phase_changed, off the hot loop. */
 	uint64_t csw_at_measure, csw_at_stop;
+	/* Longest wait for one acquisition in the interval, ns, where the
+	 * body times them (readmostly reads<P>: write acquisitions). */
+	uint64_t wait_max_ns;
 	uint64_t rng;   /* xorshift64 state, private */
 	uint64_t sink;  /* private scratch for calibrated work */
 	void *local;    /* the job's per-thread state */
@@ -94,6 +97,7 @@ struct trial_stats {
 	uint64_t ops, min, max;
 	double cv;
 	uint64_t csw;
+	uint64_t wait_max_ns; /* the largest worker wait_max_ns */
 };
 void trial_stats(const struct trial *t, struct trial_stats *s);
 

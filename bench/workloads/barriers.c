@@ -19,6 +19,7 @@
 #include "workloads.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -129,6 +130,7 @@ void run_barrier_trial(const struct point *p, const struct run_config *c,
 	struct trial_stats s;
 	trial_stats(&t, &s);
 	r->csw_per_op = (double)s.csw / (double)(episodes ? episodes : 1);
+	r->wait_max_ns = NAN;
 	/* Every thread must have completed the same number of episodes. */
 	r->ok = true;
 	for (unsigned i = 1; i < t.nthreads; i++)
