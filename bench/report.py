@@ -35,7 +35,10 @@ import report_grading
 
 HEADER = ("workload,series,impl,algorithm,policy,threads,oversubscribed,placement,"
           "cpus,cs,delay_ns,rep,duration_ns,ops,ns_per_op,ops_per_s,fair_min,"
-          "fair_max,fair_cv,check").split(",")
+          "fair_max,fair_cv,check,csw_per_op,wait_max_ns").split(",")
+# Headers of earlier usync-bench versions, still read: the columns they lack
+# were not recorded (their values read as NaN).
+OLD_HEADERS = (HEADER[:20], HEADER[:21])
 
 WORKLOAD_ORDER = ["uncontended", "lock", "barrier", "readmostly", "timed", "cond", "handoff"]
 WORKLOAD_TITLE = {
@@ -142,7 +145,7 @@ def finite(xs):
 class Row:
     __slots__ = ("raw", "workload", "series", "impl", "algorithm", "policy", "threads",
                  "over", "placement", "cs", "delay", "rep", "ns", "fair_min", "fair_max",
-                 "fair_cv", "check", "lineno")
+                 "fair_cv", "check", "csw", "wait", "lineno")
 
     def __init__(self, d, lineno):
         self.raw = d
@@ -164,6 +167,9 @@ class Row:
         self.fair_max = fnum(d.get("fair_max"))
         self.fair_cv = fnum(d.get("fair_cv"))
         self.check = (d.get("check") or "").strip()
+        # NaN where not recorded (an older header) or not measured ("nan").
+        self.csw = fnum(d.get("csw_per_op"))
+        self.wait = fnum(d.get("wait_max_ns"))
 
 
 def load_csv(path):
@@ -176,7 +182,7 @@ def load_csv(path):
         header = [h.strip() for h in header]
         if header and header[0].startswith("\ufeff"):
             header[0] = header[0][1:]
-        if header != HEADER:
+        if header != HEADER and header not in [list(h) for h in OLD_HEADERS]:
             missing = [h for h in HEADER if h not in header]
             extra = [h for h in header if h not in HEADER]
             raise ValueError("unexpected header\n  expected: %s\n  got:      %s%s%s" % (
@@ -187,7 +193,7 @@ def load_csv(path):
         for i, rec in enumerate(rd, start=2):
             if not rec or all(not c.strip() for c in rec):
                 continue
-            d = dict(zip(HEADER, rec + [""] * (len(HEADER) - len(rec))))
+            d = dict(zip(header, rec + [""] * (len(header) - len(rec))))
             r = Row(d, i)
             if not r.workload or not r.series or r.threads is None:
                 print("report: skipping malformed line %d" % i, file=sys.stderr)
@@ -339,6 +345,10 @@ class Stat:
                   if not math.isnan(r.fair_min) and not math.isnan(r.fair_max) and r.fair_max > 0]
         self.ratio_med = statistics.median(ratios) if ratios else NAN
         self.fails = [r for r in rows if r.check and r.check.lower() != "ok"]
+        csw = finite([r.csw for r in rows])
+        self.csw_med = statistics.median(csw) if csw else NAN
+        wait = finite([r.wait for r in rows])
+        self.wait_med = statistics.median(wait) if wait else NAN
 
 
 class Variant:
@@ -377,7 +387,7 @@ class Variant:
     @property
     def slug(self):
         parts = [self.workload]
-        if self.workload in ("lock", "readmostly", "barrier"):
+        if self.workload in ("lock", "readmostly", "barrier", "timed"):
             parts.append(cs_name(self.cs).replace(" ", ""))
             if self.delay or self.workload != "barrier":
                 parts.append("d%d" % self.delay)
@@ -578,12 +588,16 @@ def machine_name(meta, d=None):
     return "unknown machine"
 
 
-def line_figure(plt, v, over, path, machine):
+def line_figure(plt, v, over, path, machine, series=None, family=None):
+    """One line per series (default: every series of v).  With family (a
+    main figure: one family, default policy only), the title names the
+    family and every peer is dashed."""
     import matplotlib.ticker as mticker
     fig, ax = plt.subplots(figsize=FIGSIZE)
     extra = {}
     allv = []
-    for s in v.series:
+    series = v.series if series is None else series
+    for s in series:
         si = v.info[s]
         ts = [t for t in sorted(v.stats[s]) if v.stats[s][t].n > 0]
         if not ts:
@@ -593,6 +607,8 @@ def line_figure(plt, v, over, path, machine):
         hi = [v.stats[s][t].hi for t in ts]
         allv += med + lo + hi
         colour, ls, mk, fill = series_style(si, v.workload, extra)
+        if family is not None and si.impl != "usync":
+            ls = "--"
         yerr = [[m - l for m, l in zip(med, lo)], [h - m for m, h in zip(med, hi)]]
         ax.errorbar(ts, med, yerr=yerr, color=colour, linestyle=ls, marker=mk,
                     markersize=5 if not si.spin else 4,
@@ -631,27 +647,34 @@ def line_figure(plt, v, over, path, machine):
     ax.set_xlabel("threads" + (" (%s = oversubscribed)" % DAGGER if ov else ""))
     ax.set_ylabel(YLABEL.get(v.workload, "ns per op") + (" (log scale)" if logy else ""))
     title = "%s - %s" % (machine, WORKLOAD_TITLE.get(v.workload, v.workload))
+    if family is not None:
+        title += ": %s, default policy" % family
     if v.label:
         title += "\n" + v.label
     ax.set_title(title, fontsize=11)
     ax.grid(True, which="major", alpha=0.3)
     if logy:
         ax.grid(True, which="minor", axis="y", alpha=0.1)
-    n = len(v.series)
+    n = len(series)
     if n > 6:
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8,
                   ncol=1 if n <= 22 else 2, frameon=False, borderaxespad=0)
     else:
         ax.legend(loc="best", fontsize=8, framealpha=0.85)
-    impls = {v.info[x].impl for x in v.series}
+    impls = {v.info[x].impl for x in series}
     key = ["usync solid"] if "usync" in impls else []
-    if "ck" in impls:
-        key.append("ck dashed")
-    dotted = [i for i in ("pthread", "urcu") if i in impls]
-    if dotted:
-        key.append("/".join(dotted) + " dotted")
-    if any(v.info[x].spin for x in v.series):
-        key.append("usync@%s lighter" % sorted({v.info[x].alt_policy for x in v.series
+    if family is not None:
+        if impls - {"usync"}:
+            key.append("peers (%s) dashed" % ", ".join(i for i in IMPL_ORDER
+                                                       if i in impls and i != "usync"))
+    else:
+        if "ck" in impls:
+            key.append("ck dashed")
+        dotted = [i for i in ("pthread", "urcu") if i in impls]
+        if dotted:
+            key.append("/".join(dotted) + " dotted")
+    if any(v.info[x].spin for x in series):
+        key.append("usync@%s lighter" % sorted({v.info[x].alt_policy for x in series
                                                 if v.info[x].spin})[0])
     ax.text(1.0, -0.11, "median, bars = min-max over repetitions; " + ", ".join(key),
             transform=ax.transAxes, ha="right", va="top", fontsize=7, color="#555555")
@@ -823,6 +846,9 @@ class Report:
                   file=sys.stderr)
         self.floor = self.transfer_floor()
         self.notes = []
+        # Columns an older usync-bench did not write (see OLD_HEADERS).
+        self.has_csw = any("csw_per_op" in r.raw for r in rows)
+        self.has_wait = any("wait_max_ns" in r.raw for r in rows)
 
     # -- helpers ---------------------------------------------------------
     def transfer_floor(self):
@@ -839,16 +865,23 @@ class Report:
         nov = [t for t in v.threads if t not in self.over]
         return max(nov) if nov else None
 
-    def fig(self, v, kind):
+    def fig(self, v, kind, family=None):
+        """Draw one figure of v; family = (key, title, series) for a main
+        line figure of one family, else every series (v.slug + ".png")."""
         if not self.plt:
             return None
         figdir = os.path.join(self.dir, "figures")
         os.makedirs(figdir, exist_ok=True)
-        name = v.slug + ".png"
+        name = (v.slug if family is None else "%s-%s" % (v.slug, family[0])) + ".png"
         path = os.path.join(figdir, name)
         try:
-            ok = (line_figure(self.plt, v, self.over, path, self.machine) if kind == "line"
-                  else bar_figure(self.plt, v, path, self.machine))
+            if kind == "line" and family is not None:
+                ok = line_figure(self.plt, v, self.over, path, self.machine,
+                                 series=family[2], family=family[1])
+            elif kind == "line":
+                ok = line_figure(self.plt, v, self.over, path, self.machine)
+            else:
+                ok = bar_figure(self.plt, v, path, self.machine)
         except Exception as e:  # a broken figure must not lose the report
             print("report: WARNING: figure %s failed: %r" % (name, e), file=sys.stderr)
             return None
@@ -856,6 +889,73 @@ class Report:
             self.written.append(path)
             return "figures/" + name
         return None
+
+    # Main figures: one per family, the default policy only; every policy
+    # together goes to the appendix.
+    FIG_FAMILIES = (("tas", "TAS family"), ("queue", "queue locks"),
+                    ("shared", "shared locks"), ("barriers", "barriers"))
+
+    def fig_family(self, v, si):
+        """The family key of a series in v's main figures; None: a reference
+        line (pthread:mutex, RCU) drawn in every family's figure."""
+        if v.workload == "barrier":
+            return "barriers"
+        if read_pct(v.cs) is not None:
+            return "shared"
+        if si.family in self.TAS_FAMILY or si.name == "pthread:spin":
+            return "tas"
+        if si.family in self.QUEUE_LOCKS:
+            return "queue"
+        return None
+
+    def main_families(self, v):
+        """[(key, title, series)]: v's default-policy series by family, each
+        with the reference lines; [] for a variant drawn as bars."""
+        if v.workload in ("uncontended", "handoff"):
+            return []
+        default = [s for s in v.series if v.info[s].impl != "usync" or not v.info[s].spin]
+        fams = {}
+        refs = []
+        for s in default:
+            k = self.fig_family(v, v.info[s])
+            if k is None:
+                refs.append(s)
+            else:
+                fams.setdefault(k, []).append(s)
+        if not fams:
+            return [("default", "default policy", default)] if default else []
+        return [(k, t, [s for s in default if s in fams[k] or s in refs])
+                for k, t in self.FIG_FAMILIES if k in fams]
+
+    def every_policy(self, v):
+        """Whether v has series beyond its main figures (other policies)."""
+        return v.workload not in ("uncontended", "handoff") and any(
+            v.info[s].impl == "usync" and v.info[s].spin for s in v.series)
+
+    def main_fig_names(self, v):
+        if v.workload in ("uncontended", "handoff"):
+            return ["%s.png" % v.slug]
+        return ["%s-%s.png" % (v.slug, k) for k, _, _ in self.main_families(v)]
+
+    def appendix_section(self):
+        """The every-policy figures, moved here from the workload sections."""
+        vs = [v for wl in WORKLOAD_ORDER + sorted(w for w in self.variants
+                                                   if w not in WORKLOAD_ORDER)
+              for v in self.variants.get(wl, []) if self.every_policy(v)]
+        if not vs:
+            return []
+        out = ["## Appendix: every waiting policy", "",
+               "Each workload's figure with every series of the run on one plot: every usync "
+               "series under every waiting policy (`@<policy>` lighter), ck dashed, pthread "
+               "and RCU dotted. The figures in the sections above show the default policy "
+               "only, one per family.", ""]
+        for v in vs:
+            f = self.fig(v, "line") if self.figures else None
+            if f:
+                out += ["### %s%s" % (WORKLOAD_TITLE.get(v.workload, v.workload),
+                                      ": " + v.label if v.label else ""), "",
+                        "![%s %s, every policy](%s)" % (v.workload, v.label, f), ""]
+        return out if len(out) > 4 else []
 
     # -- sections --------------------------------------------------------
     def machine_section(self):
@@ -960,6 +1060,29 @@ class Report:
             return None, None
         return t, md_table(["series", "fair cv", "per-thread ops min / max", "min/max"], body)
 
+    def wait_table(self, v):
+        """Longest writer wait of a shared-lock mix with writes (reads1..99)."""
+        p = read_pct(v.cs)
+        if p is None or p <= 0 or p >= 100:
+            return []
+        if not self.has_wait:
+            return ["Longest writer wait: not recorded by this run (its `results.csv` "
+                    "predates the `wait_max_ns` column).", ""]
+        head = ["series \\ threads"] + ["%d%s" % (t, DAGGER if t in self.over else "")
+                                         for t in v.threads]
+        body = []
+        for s in v.series:
+            row = ["`%s`" % s]
+            for t in v.threads:
+                st = v.get(s, t)
+                row.append(EN if st is None else fmt(st.wait_med / 1000.0))
+            body.append(row)
+        return ["Longest writer wait, \u00b5s: each repetition's longest write acquisition "
+                "(write-lock call to its return; RCU: the writers' mutex), the maximum over "
+                "threads, median over the repetitions. It includes time the writer spent "
+                "descheduled, so on a loaded machine it is bounded below by the scheduler's "
+                "slices.", "", md_table(head, body), ""]
+
     def workload_section(self, wl):
         vs = self.variants.get(wl)
         if not vs:
@@ -970,10 +1093,18 @@ class Report:
                 out += ["### %s" % (v.label or wl), ""]
             out.append(self.table_for(v, mark_floor=(wl == "lock")))
             out.append("")
-            kind = "bar" if wl in ("uncontended", "handoff") else "line"
-            f = self.fig(v, kind) if self.figures else None
-            if f:
-                out += ["![%s %s](%s)" % (wl, v.label, f), ""]
+            if wl in ("uncontended", "handoff"):
+                f = self.fig(v, "bar") if self.figures else None
+                if f:
+                    out += ["![%s %s](%s)" % (wl, v.label, f), ""]
+            elif self.figures:
+                for fam in self.main_families(v):
+                    f = self.fig(v, "line", fam)
+                    if f:
+                        out += ["![%s, %s](%s)" % (("%s %s" % (wl, v.label)).strip(),
+                                                   fam[1], f), ""]
+            if wl == "readmostly":
+                out += self.wait_table(v)
             if wl == "lock":
                 t, ft = self.fairness_table(v)
                 if ft:
@@ -1250,6 +1381,67 @@ class Report:
         out += self.default_policy_par(lock, bar)
         if len(out) <= 4:
             out += ["No oversubscribed or policy-varied points in the data.", ""]
+        return out
+
+    FIFO_LOCKS = ("ticket", "anderson", "mcs", "clh")
+
+    def csw_section(self):
+        """Context switches per acquisition of the lock workload, oversubscribed."""
+        lock = primary_variant(self.variants.get("lock", []))
+        if not lock:
+            return []
+        out = ["## Context switches per operation, oversubscribed", ""]
+        if not self.has_csw:
+            return out + ["This run did not record context switches (its `results.csv` "
+                          "predates the `csw_per_op` column).", ""]
+        ts = sorted(t for t in lock.threads if t in self.over)
+        if not ts:
+            return out + ["This run has no oversubscribed lock points.", ""]
+        n = self.ncpus()
+        series = [s for s in lock.series
+                  if lock.info[s].impl != "usync" or not lock.info[s].spin]
+
+        def over(t):
+            return "%d thr (%s)" % (t, ("%gx" % (t / n)) if n else "over")
+        head = ["series"]
+        for t in ts:
+            head += ["%s csw/op" % over(t), "%s ns/op" % over(t)]
+        body = []
+        for s in series:
+            row = ["`%s`" % s]
+            for t in ts:
+                st = lock.get(s, t)
+                pre = "\u2265" if self.floored(st) else ""
+                row += [EN if st is None else pre + fmt(st.csw_med),
+                        EN if st is None else pre + fmt(st.med)]
+            body.append(row)
+        out += ["Median over the repetitions of `csw_per_op` (voluntary + involuntary context "
+                "switches of the worker threads over the measured interval, per acquisition) "
+                "with the median ns per acquisition beside it, %s, default policy (`%s`; "
+                "series without `@`) and the peers. `\u2265` marks a floor: some repetition "
+                "completed no acquisition. A strict-FIFO lock oversubscribed hands the lock "
+                "to a waiter that is mostly not running, so its floor is one switch per "
+                "acquisition; the TAS family lets a running thread re-take it instead." % (
+                    lock.label, self.default_policy()), "",
+                md_table(head, body), ""]
+        t4 = 4 * n if n else None
+        goal = ("Goal: strict-FIFO locks (ticket, anderson, mcs, clh; usync series) \u2264 2 "
+                "switches per acquisition at 4x oversubscription")
+        if t4 is None or t4 not in ts:
+            return out + ["%s: n/a, this run has no 4x point." % goal, ""]
+        cells, met, missed = [], 0, 0
+        for alg in self.FIFO_LOCKS:
+            st = lock.get("usync:" + alg, t4)
+            if st is None or math.isnan(st.csw_med):
+                cells.append("%s n/a" % alg)
+                continue
+            ok = st.csw_med <= 2.0
+            met, missed = met + ok, missed + (not ok)
+            cells.append("%s %s %s" % (alg, fmt(st.csw_med), "met" if ok else "**missed**"))
+        verdict = ("n/a" if met + missed == 0 else "met" if missed == 0 else
+                   "**missed** (%d of %d)" % (missed, met + missed))
+        out += ["%s (%d threads on %d CPUs): %s - %s." % (goal, t4, n, verdict,
+                                                          ", ".join(cells)), ""]
         return out
 
     def default_policy_par(self, lock, bar):
@@ -1628,7 +1820,7 @@ class Report:
             figs = []
             for wl in small + (["readmostly"] if "readmostly" in self.variants else []):
                 for v in self.variants.get(wl, []):
-                    figs.append("`figures/%s.png`" % v.slug)
+                    figs += ["`figures/%s`" % n for n in self.main_fig_names(v)]
             out.append("**Caveat: this machine cannot show scaling.** It has %s core%s, so the largest "
                        "non-oversubscribed thread count is %s; MCS'91's conclusions are about how the "
                        "curves grow from a few to 80 (Symmetry) or 256 (Butterfly) processors. "
@@ -1678,11 +1870,13 @@ class Report:
             md += self.workload_section(wl)
         md += self.ratio_section()
         md += self.oversub_section()
+        md += self.csw_section()
         md += report_grading.grading_section(self)
         md += self.shared_goals_section()
         md += self.timed_cond_goals_section()
         md += self.mcs91_section()
         md += self.checks_section()
+        md += self.appendix_section()
         path = os.path.join(self.dir, "REPORT.md")
         with open(path, "w") as f:
             f.write("\n".join(md).rstrip("\n") + "\n")
