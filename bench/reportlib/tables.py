@@ -228,8 +228,8 @@ class Tables:
         return ["Longest writer wait, \u00b5s: each repetition's longest write acquisition "
                 "(write-lock call to its return; RCU: the writers' mutex), the maximum over "
                 "threads, median over the repetitions. It includes time the writer spent "
-                "descheduled, so on a loaded machine it is bounded below by the scheduler's "
-                "slices.", "", md_table(head, body), ""]
+                "descheduled, so on a loaded or oversubscribed machine one preemption (a "
+                "scheduler slice, milliseconds) can make it.", "", md_table(head, body), ""]
 
     def workload_section(self, wl):
         vs = self.variants.get(wl)
