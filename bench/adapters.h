@@ -57,6 +57,10 @@ struct lock_job {
 	/* Read-mostly with a shared lock: percentage of operations that
 	 * read (workloads/rwlock_loops.h); 0 for the exclusive locks. */
 	unsigned read_pct;
+	/* Read-mostly reads<P>, 0 < P: time every write acquisition
+	 * (rwlock_mix); off for reads0, the 1-thread write-only point,
+	 * whose figure is the lock's own uncontended cost. */
+	bool time_writes;
 	/* Timed workload: percentage of attempts made with a short
 	 * deadline (workloads/lock_loops.h), and what happened to them. */
 	unsigned abort_pct;

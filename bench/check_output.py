@@ -10,6 +10,7 @@ and meta.json parse as JSON.  Timing is never asserted.
 """
 import csv
 import json
+import math
 import os
 import subprocess
 import sys
@@ -17,7 +18,8 @@ import tempfile
 
 HEADER = ("workload,series,impl,algorithm,policy,threads,oversubscribed,"
           "placement,cpus,cs,delay_ns,rep,duration_ns,ops,ns_per_op,"
-          "ops_per_s,fair_min,fair_max,fair_cv,check").split(",")
+          "ops_per_s,fair_min,fair_max,fair_cv,check,csw_per_op,"
+          "wait_max_ns").split(",")
 WORKLOADS = {"lock", "uncontended", "barrier", "readmostly", "handoff",
              "timed", "cond"}
 IMPLS = {"usync", "ck", "pthread", "urcu", "hw"}
@@ -25,6 +27,7 @@ CS = {"lock": {"empty", "shared", "work100"},
       "readmostly": {"shared", "reads100", "reads99", "reads90", "reads50", "reads0"},
       "barrier": {"none", "skewed"}, "handoff": {"-"}, "uncontended": {"-"},
       "timed": {"timed0", "timed25"}, "cond": {"handoff"}}
+NAN = float("nan")
 
 
 def fail(msg):
@@ -70,6 +73,27 @@ def check_dir(d, expect_workloads=WORKLOADS):
                 fail("%s:%d: %s negative" % (path, n, k))
         for k in ("ns_per_op", "ops_per_s", "fair_cv"):
             float(r[k])
+        try:
+            csw = float(r["csw_per_op"])
+        except ValueError:
+            csw = NAN
+        if not (math.isfinite(csw) and csw >= 0):
+            fail("%s:%d: csw_per_op %r is not a finite number >= 0"
+                 % (path, n, r["csw_per_op"]))
+        # wait_max_ns: a finite whole number >= 0 exactly where writes are
+        # timed (readmostly reads<P>, P >= 1; 0 at reads100), else "nan".
+        timed = (w == "readmostly" and r["cs"].startswith("reads")
+                 and r["cs"] != "reads0")
+        wm = r["wait_max_ns"]
+        if timed:
+            if not wm.isdigit():
+                fail("%s:%d: wait_max_ns %r on a timed point"
+                     % (path, n, wm))
+            if r["cs"] == "reads100" and wm != "0":
+                fail("%s:%d: wait_max_ns %r with no writes" % (path, n, wm))
+        elif wm != "nan":
+            fail("%s:%d: wait_max_ns %r on a point that times no writes"
+                 % (path, n, wm))
         if r["check"] != "ok":
             fail("%s:%d: check %r (%s %s)" % (path, n, r["check"], w,
                                                r["series"]))

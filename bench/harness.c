@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #define _LGPL_SOURCE
@@ -51,6 +52,14 @@ void bench_sleep_ns(uint64_t ns)
 		;
 }
 
+uint64_t bench_thread_csw(void)
+{
+	struct rusage ru;
+	if (getrusage(RUSAGE_THREAD, &ru) != 0)
+		return 0;
+	return (uint64_t)ru.ru_nvcsw + (uint64_t)ru.ru_nivcsw;
+}
+
 static double spin_per_ns;
 
 double bench_spin_per_ns(void)
@@ -81,10 +90,15 @@ bool trial_phase_changed(struct trial *t, struct worker *w, unsigned phase,
 			 uint64_t ops)
 {
 	(void)t;
-	if (phase >= PH_MEASURE && w->seen_phase < PH_MEASURE)
+	uint64_t csw = phase >= PH_MEASURE ? bench_thread_csw() : 0;
+	if (phase >= PH_MEASURE && w->seen_phase < PH_MEASURE) {
 		w->ops_at_measure = ops;
-	if (phase == PH_STOP)
+		w->csw_at_measure = csw;
+	}
+	if (phase == PH_STOP) {
 		w->ops_at_stop = ops;
+		w->csw_at_stop = csw;
+	}
 	w->seen_phase = phase;
 	return phase != PH_STOP;
 }
@@ -100,6 +114,8 @@ static void run_share(struct trial *t, struct worker *w)
 	}
 	w->seen_phase = PH_IDLE;
 	w->ops_at_measure = w->ops_at_stop = w->ops_total = 0;
+	w->csw_at_measure = w->csw_at_stop = 0;
+	w->wait_max_ns = 0;
 	w->rng = 0x9e3779b97f4a7c15ull * (w->index + 1) ^ bench_now_ns();
 	if (w->rng == 0)
 		w->rng = 1;
@@ -245,10 +261,18 @@ void trial_stats(const struct trial *t, struct trial_stats *s)
 	s->ops = 0;
 	s->min = UINT64_MAX;
 	s->max = 0;
+	s->csw = 0;
+	s->wait_max_ns = 0;
 	for (unsigned i = 0; i < t->nthreads; i++) {
 		const struct worker *w = &t->workers[i];
 		uint64_t n = w->ops_at_stop - w->ops_at_measure;
 		s->ops += n;
+		/* A worker that saw MEASURE but left without seeing STOP
+		 * (none of the bodies does) contributes no switches. */
+		if (w->csw_at_stop > w->csw_at_measure)
+			s->csw += w->csw_at_stop - w->csw_at_measure;
+		if (w->wait_max_ns > s->wait_max_ns)
+			s->wait_max_ns = w->wait_max_ns;
 		if (n < s->min)
 			s->min = n;
 		if (n > s->max)

@@ -13,7 +13,10 @@
  * every worker's cache and the hot loop makes no shared write of its own.
  * Each worker records its operation count when it first sees MEASURE and
  * when it first sees STOP; a trial's operations are the sum of the
- * differences, its time the controller's MEASURE..STOP interval.
+ * differences, its time the controller's MEASURE..STOP interval.  At the
+ * same two moments it also reads its own context-switch count
+ * (getrusage(RUSAGE_THREAD): voluntary + involuntary), so a trial's
+ * switches are counted over the same per-thread interval as its ops.
  */
 #ifndef BENCH_HARNESS_H
 #define BENCH_HARNESS_H
@@ -34,6 +37,12 @@ struct worker {
 	int cpu;                      /* OS CPU it is bound to, -1 none */
 	unsigned seen_phase;
 	uint64_t ops_at_measure, ops_at_stop, ops_total;
+	/* Context switches (nvcsw + nivcsw) when it first saw MEASURE and
+	 * STOP; recorded by trial_phase_changed, off the hot loop. */
+	uint64_t csw_at_measure, csw_at_stop;
+	/* Longest wait for one acquisition in the interval, ns, where the
+	 * body times them (readmostly reads<P>: write acquisitions). */
+	uint64_t wait_max_ns;
 	uint64_t rng;   /* xorshift64 state, private */
 	uint64_t sink;  /* private scratch for calibrated work */
 	void *local;    /* the job's per-thread state */
@@ -82,11 +91,13 @@ BENCH_INLINE bool trial_poll(struct trial *t, struct worker *w, uint64_t n)
 	return trial_phase_changed(t, w, ph, n);
 }
 
-/* Operations in the measured interval, summed over workers, and the
- * fairness figures of the per-worker counts. */
+/* Operations and context switches in the measured interval, summed over
+ * workers, and the fairness figures of the per-worker counts. */
 struct trial_stats {
 	uint64_t ops, min, max;
 	double cv;
+	uint64_t csw;
+	uint64_t wait_max_ns; /* the largest worker wait_max_ns */
 };
 void trial_stats(const struct trial *t, struct trial_stats *s);
 
@@ -120,6 +131,11 @@ BENCH_INLINE uint64_t bench_rand(struct worker *w)
 }
 
 uint64_t bench_now_ns(void);
+/* The calling thread's context switches so far: voluntary (it blocked,
+ * e.g. a futex sleep) plus involuntary (it was preempted; on Linux a
+ * sched_yield that switches counts here).  A system call: not for hot
+ * loops. */
+uint64_t bench_thread_csw(void);
 void bench_sleep_ns(uint64_t ns);
 
 #endif /* BENCH_HARNESS_H */

@@ -658,6 +658,9 @@ static void trial_cb(void *arg, gb_result_t *out)
 	COUNTER("fair_cv", r.fair_cv);
 	COUNTER("threads", p->nthreads);
 	COUNTER("check_ok", r.ok ? 1 : 0);
+	COUNTER("csw_per_op", r.csw_per_op);
+	if (isfinite(r.wait_max_ns)) /* only where writes are timed */
+		COUNTER("wait_max_ns", r.wait_max_ns);
 	if (p->workload == W_TIMED)
 		COUNTER("timeout_frac", r.timeout_frac);
 	out->ncounters = k;

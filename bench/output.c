@@ -31,12 +31,13 @@ void csv_row(FILE *f, const struct point *p, unsigned rep,
 		p->oversubscribed ? 1 : 0, p->placement);
 	for (unsigned i = 0; i < p->nthreads; i++)
 		fprintf(f, i ? " %d" : "%d", p->cpus[i]);
-	fprintf(f, ",%s,%u,%u,%llu,%llu,%.3f,%.1f,%llu,%llu,%.4f,%s\n", p->cs,
+	fprintf(f, ",%s,%u,%u,%llu,%llu,%.3f,%.1f,%llu,%llu,%.4f,%s,%.3f,%.0f\n", p->cs,
 		p->delay_ns, rep, (unsigned long long)r->duration_ns,
 		(unsigned long long)r->ops, r->ns_per_op, r->ops_per_s,
 		(unsigned long long)r->fair_min,
 		(unsigned long long)r->fair_max, r->fair_cv,
-		r->ok ? "ok" : "FAIL");
+		r->ok ? "ok" : "FAIL", r->csw_per_op,
+		r->wait_max_ns);
 	fflush(f);
 }
 

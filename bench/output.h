@@ -12,7 +12,7 @@
 #define CSV_HEADER                                                          \
 	"workload,series,impl,algorithm,policy,threads,oversubscribed,"     \
 	"placement,cpus,cs,delay_ns,rep,duration_ns,ops,ns_per_op,"         \
-	"ops_per_s,fair_min,fair_max,fair_cv,check"
+	"ops_per_s,fair_min,fair_max,fair_cv,check,csw_per_op,wait_max_ns"
 
 /* Open DIR/results.csv and write the header; NULL on error. */
 FILE *csv_open(const char *dir);

@@ -11,11 +11,15 @@
  * entered it, so they all see the value by then and all stop after the
  * same episode.  (Seeing it earlier is harmless: they still run to e + 1.)
  *
- * Metric: measured wall time / episodes thread 0 completed in it.
+ * Metric: measured wall time / episodes thread 0 completed in it.  The
+ * other threads poll the phase too, for the record only (their context
+ * switches over the interval: trial_phase_changed); what they do with the
+ * answer is still decided by stop_after alone.
  */
 #include "workloads.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -54,7 +58,9 @@ static void barrier_body(struct trial *t, struct worker *w)
 	bool stopping = false;
 	uint64_t e = 0; /* episodes completed */
 	for (;;) {
-		if (tid == 0 && !stopping && !trial_poll(t, w, e)) {
+		if (tid != 0)
+			(void)trial_poll(t, w, e); /* records only */
+		else if (!stopping && !trial_poll(t, w, e)) {
 			stopping = true;
 			/* release: pairs with the acquire load below in every
 			 * thread; the barrier episode e orders it before their
@@ -72,6 +78,10 @@ static void barrier_body(struct trial *t, struct worker *w)
 			break;
 	}
 	w->ops_total = e;
+	/* A thread can leave on stop_after before its own poll saw STOP (it
+	 * will see it now: thread 0 saw it before publishing stop_after). */
+	if (w->seen_phase != PH_STOP)
+		trial_phase_changed(t, w, PH_STOP, e);
 	if (tid != 0) /* only thread 0 counts; the rest mirror it below */
 		w->ops_at_measure = w->ops_at_stop = 0;
 }
@@ -116,6 +126,11 @@ void run_barrier_trial(const struct point *p, const struct run_config *c,
 				 : 0;
 	r->fair_min = r->fair_max = episodes;
 	r->fair_cv = 0;
+	/* Every thread's switches over its interval, per episode. */
+	struct trial_stats s;
+	trial_stats(&t, &s);
+	r->csw_per_op = (double)s.csw / (double)(episodes ? episodes : 1);
+	r->wait_max_ns = NAN;
 	/* Every thread must have completed the same number of episodes. */
 	r->ok = true;
 	for (unsigned i = 1; i < t.nthreads; i++)

@@ -9,6 +9,7 @@
  */
 #include "workloads.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +37,10 @@ void result_from_trial(const struct trial *t, struct point_result *r)
 	r->fair_min = s.min;
 	r->fair_max = s.max;
 	r->fair_cv = s.cv;
+	/* Over the same per-thread interval as ops; with no op completed,
+	 * per one op (a floor, as ns_per_op). */
+	r->csw_per_op = (double)s.csw / (double)(s.ops ? s.ops : 1);
+	r->wait_max_ns = NAN; /* a workload that times waits sets it */
 }
 
 /* Per-thread context lives on the worker's own line-aligned heap block. */

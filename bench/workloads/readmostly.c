@@ -21,7 +21,11 @@
  * fraction (point read_pct: 100, 99, 90, 50; cs "reads<pct>"): each
  * operation reads two shared lines with probability read_pct / 100, else
  * writes them (RCU: copy, publish, call_rcu).  Metric: wall time per
- * operation, reads and writes alike.
+ * operation, reads and writes alike.  There, for P > 0, every write
+ * acquisition (the write lock; RCU: the writers' mutex) is timed and the
+ * longest one in the interval, over all threads, is the point's
+ * wait_max_ns (rwlock_loops.h); reads0 and the 1-in-1024 points are not
+ * timed (NAN).
  */
 #include "workloads.h"
 
@@ -31,6 +35,13 @@
 
 #define _LGPL_SOURCE
 #include <urcu/urcu-memb.h>
+
+static double trial_wait_max(const struct trial *t)
+{
+	struct trial_stats s;
+	trial_stats(t, &s);
+	return (double)s.wait_max_ns;
+}
 
 static void rm_setup(struct trial *t, struct worker *w)
 {
@@ -71,6 +82,7 @@ struct rcu_data {
 struct rcu_job {
 	struct rcu_data *current; /* rcu_dereference / rcu_assign_pointer */
 	unsigned read_pct;        /* 0: a write after every 1024th read */
+	bool time_writes;         /* as lock_job's */
 	pthread_mutex_t writer;
 	USYNC_ALIGNED _Atomic(unsigned) torn;
 };
@@ -80,12 +92,22 @@ static void rcu_free_data(struct rcu_head *h)
 	free(caa_container_of(h, struct rcu_data, head));
 }
 
-static void rcu_write(struct rcu_job *j)
+/* With wait_max, the writers' mutex acquisition is timed as rwlock_mix
+ * times a write lock, and the longest kept there while in MEASURE. */
+static void rcu_write(struct rcu_job *j, struct worker *w, uint64_t *wait_max)
 {
 	struct rcu_data *fresh = bench_alloc_lines(sizeof *fresh);
 	if (fresh == NULL)
 		return;
-	pthread_mutex_lock(&j->writer);
+	if (wait_max) {
+		uint64_t t0 = bench_now_ns();
+		pthread_mutex_lock(&j->writer);
+		uint64_t waited = bench_now_ns() - t0;
+		if (w->seen_phase == PH_MEASURE && waited > *wait_max)
+			*wait_max = waited;
+	} else {
+		pthread_mutex_lock(&j->writer);
+	}
 	struct rcu_data *old = j->current;
 	for (unsigned i = 0; i < RM_WORDS; i++)
 		fresh->words[i] = old->words[0] + 1;
@@ -97,7 +119,7 @@ static void rcu_write(struct rcu_job *j)
 static void rcu_body(struct trial *t, struct worker *w)
 {
 	struct rcu_job *j = t->job;
-	uint64_t n = 0;
+	uint64_t n = 0, wait_max = 0;
 	bool torn = false;
 	if (j->read_pct) {
 		while (trial_poll(t, w, n)) {
@@ -110,7 +132,8 @@ static void rcu_body(struct trial *t, struct worker *w)
 					d->words[USYNC_CACHELINE / 8];
 				urcu_memb_read_unlock();
 			} else {
-				rcu_write(j);
+				rcu_write(j, w, j->time_writes ? &wait_max
+							       : NULL);
 			}
 			n++;
 		}
@@ -119,6 +142,7 @@ static void rcu_body(struct trial *t, struct worker *w)
 			atomic_store_explicit(&j->torn, 1,
 					      memory_order_relaxed);
 		w->ops_total = n;
+		w->wait_max_ns = wait_max;
 		return;
 	}
 	while (trial_poll(t, w, n)) {
@@ -131,7 +155,7 @@ static void rcu_body(struct trial *t, struct worker *w)
 		torn |= diff != 0;
 		n++;
 		if ((n & 1023) == 0)
-			rcu_write(j);
+			rcu_write(j, w, NULL);
 	}
 	if (torn)
 		/* relaxed: read by the controller after the trial's join. */
@@ -159,6 +183,7 @@ static void run_rcu(const struct point *p, const struct run_config *c,
 	pthread_mutex_init(&j->writer, NULL);
 	atomic_init(&j->torn, 0);
 	j->read_pct = p->read_pct;
+	j->time_writes = p->read_pct > 0;
 	struct trial t = {
 		.nthreads = p->nthreads, .cpus = p->cpus, .body = rcu_body,
 		.teardown = rcu_teardown, .job = j,
@@ -166,6 +191,8 @@ static void run_rcu(const struct point *p, const struct run_config *c,
 	};
 	harness_run(&t);
 	result_from_trial(&t, r);
+	if (j->time_writes)
+		r->wait_max_ns = trial_wait_max(&t);
 	/* relaxed: written before the trial's join. */
 	r->ok = atomic_load_explicit(&j->torn, memory_order_relaxed) == 0;
 	free(j->current);
@@ -188,6 +215,7 @@ void run_readmostly_trial(const struct point *p, const struct run_config *c,
 	}
 	j->series = p->lock;
 	j->read_pct = p->read_pct;
+	j->time_writes = p->read_pct > 0;
 	atomic_init(&j->rm_torn, 0);
 	if (p->lock->create(&j->lock, p->nthreads, p->lock->policy) != 0) {
 		free(j);
@@ -201,6 +229,8 @@ void run_readmostly_trial(const struct point *p, const struct run_config *c,
 	};
 	harness_run(&t);
 	result_from_trial(&t, r);
+	if (j->time_writes)
+		r->wait_max_ns = trial_wait_max(&t);
 	/* relaxed: written before the trial's join. */
 	r->ok = atomic_load_explicit(&j->rm_torn, memory_order_relaxed) == 0;
 	p->lock->destroy(j->lock);

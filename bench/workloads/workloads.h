@@ -47,6 +47,12 @@ struct point_result {
 	double ns_per_op, ops_per_s;
 	uint64_t fair_min, fair_max;
 	double fair_cv;
+	double csw_per_op;     /* context switches in the interval, summed
+				* over the worker threads, per op */
+	double wait_max_ns;    /* readmostly reads<P> (P > 0): the longest
+				* write acquisition in the interval, the
+				* maximum over threads (0: no writes); NAN
+				* where not timed */
 	bool ok;               /* the workload's correctness check held */
 	uint64_t stop_lag_ns;  /* STOP to the last thread out (not in CSV) */
 	double timeout_frac;   /* timed: attempts that timed out / attempts,
