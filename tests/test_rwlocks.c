@@ -1315,6 +1315,110 @@ static void run_bravo_revocation(const rw_api_t *api)
 	api->destroy(lock);
 }
 
+/* ------------------------------------- rw_mcs: the delayed last reader */
+
+/*
+ * MCS'91's last reader decrements the count and only then looks for the
+ * writer to admit.  Readers leave the queue before they leave the lock, so
+ * a reader held between the two (it was the only one inside) can find a
+ * writer that announced itself later, after newer readers came in through
+ * the empty queue, and admit it beside them.  The test seam holds reader A
+ * there; meanwhile B enters and stays, C enters behind B and leaves (the
+ * queue is empty again with B inside), and writer W finds the queue empty.
+ * When A goes on, W must still wait for B.
+ */
+#if USYNC_DEBUG_CHECKS
+static _Atomic(unsigned) held_a_state; /* 1: A is held, 2: let A go */
+static _Thread_local bool hold_me;
+
+static void hold_counted_out(void)
+{
+	if (!hold_me)
+		return;
+	hold_me = false;
+	/* release/acquire: pair with the main thread's polls and store. */
+	atomic_store_explicit(&held_a_state, 1, memory_order_release);
+	while (atomic_load_explicit(&held_a_state, memory_order_acquire) != 2)
+		sched_yield();
+}
+
+typedef struct delayed_state {
+	usync_rw_mcs_t lock;
+	usync_rw_mcs_node_t na, nw;
+	_Atomic(unsigned) w_in;
+} delayed_state_t;
+
+static void *delayed_reader_a(void *arg)
+{
+	delayed_state_t *s = (delayed_state_t *)arg;
+	usync_rw_mcs_read_lock(&s->lock, &s->na);
+	hold_me = true;
+	usync_rw_mcs_read_unlock(&s->lock, &s->na);
+	return NULL;
+}
+
+static void *delayed_writer(void *arg)
+{
+	delayed_state_t *s = (delayed_state_t *)arg;
+	usync_rw_mcs_write_lock(&s->lock, &s->nw);
+	/* release: pairs with the main thread's acquire polls. */
+	atomic_store_explicit(&s->w_in, 1, memory_order_release);
+	usync_rw_mcs_write_unlock(&s->lock, &s->nw);
+	return NULL;
+}
+#endif
+
+static void test_rw_mcs_delayed_last_reader(void **state)
+{
+	(void)state;
+#if USYNC_DEBUG_CHECKS
+	delayed_state_t *s = (delayed_state_t *)alloc_lines(sizeof(*s));
+	usync_rw_mcs_node_t *nb = (usync_rw_mcs_node_t *)alloc_lines(sizeof(*nb));
+	usync_rw_mcs_node_t *nc = (usync_rw_mcs_node_t *)alloc_lines(sizeof(*nc));
+	usync_rw_mcs_init(&s->lock);
+	assert_int_equal(usync_rw_mcs_set_policy(&s->lock, USYNC_WAIT_YIELD), 0);
+	atomic_store_explicit(&held_a_state, 0, memory_order_relaxed);
+	atomic_store_explicit(&s->w_in, 0, memory_order_relaxed);
+	usync_rw_mcs_test_counted_out = hold_counted_out;
+	pthread_t a, w;
+	assert_int_equal(pthread_create(&a, NULL, delayed_reader_a, s), 0);
+	/* acquire: pairs with the release in hold_counted_out. */
+	while (atomic_load_explicit(&held_a_state, memory_order_acquire) != 1)
+		sched_yield();
+	/* A has counted itself out (the count is 0) and is held. */
+	usync_rw_mcs_read_lock(&s->lock, nb); /* B: the queue is empty */
+	usync_rw_mcs_read_lock(&s->lock, nc); /* C: goes in beside B */
+	usync_rw_mcs_read_unlock(&s->lock, nc); /* C leaves: queue empty */
+	assert_int_equal(pthread_create(&w, NULL, delayed_writer, s), 0);
+	/* W finds the queue empty and B inside; give it time to announce. */
+	struct timespec pause = { 0, 50 * 1000 * 1000 };
+	nanosleep(&pause, NULL);
+	/* release: A goes on; in MCS'91 it would now admit W beside B. */
+	atomic_store_explicit(&held_a_state, 2, memory_order_release);
+	assert_int_equal(pthread_join(a, NULL), 0);
+	nanosleep(&pause, NULL);
+	/* acquire: pairs with W's release. */
+	unsigned early = atomic_load_explicit(&s->w_in, memory_order_acquire);
+	usync_rw_mcs_read_unlock(&s->lock, nb); /* B, the last reader: admits W */
+	assert_int_equal(pthread_join(w, NULL), 0);
+	usync_rw_mcs_test_counted_out = NULL;
+	if (early)
+		print_error("rw_mcs: a writer was admitted while a reader was "
+			    "inside (delayed last reader)\n");
+	assert_int_equal(early, 0);
+	assert_int_equal(atomic_load_explicit(&s->w_in, memory_order_relaxed),
+			 1);
+	usync_rw_mcs_destroy(&s->lock);
+	free(nb);
+	free(nc);
+	free(s);
+#else
+	print_message("skipped: needs the debug-build test seam "
+		      "(-Ddebug_checks)\n");
+	skip();
+#endif
+}
+
 static void test_bravo_revocation(void **state)
 {
 	(void)state;
@@ -1423,6 +1527,7 @@ int main(void)
 		cmocka_unit_test(test_trylock),
 		cmocka_unit_test(test_readers_share),
 		cmocka_unit_test(test_no_starvation),
+		cmocka_unit_test(test_rw_mcs_delayed_last_reader),
 		cmocka_unit_test(test_bravo_revocation),
 		cmocka_unit_test(test_bravo_shared_table),
 		cmocka_unit_test(test_exclusion),

@@ -30,6 +30,10 @@
  */
 #include "rwlock_internal.h"
 
+#if USYNC_DEBUG_CHECKS
+void (*usync_rw_mcs_test_counted_out)(void);
+#endif
+
 #define RW_MCS_WAITING USYNC_RW_MCS_WRITER_WAITING
 #define RW_MCS_COUNT (USYNC_RW_MCS_WRITER_WAITING - 1u)
 
@@ -334,6 +338,10 @@ void usync_rw_mcs_read_unlock(usync_rw_mcs_t *lock, usync_rw_mcs_node_t *node)
 	 * and the other readers' departures, which its admit() passes on. */
 	uint32_t old = atomic_fetch_sub_explicit(&lock->reader_count, 1,
 						 memory_order_acq_rel);
+#if USYNC_DEBUG_CHECKS
+	if (usync_rw_mcs_test_counted_out)
+		usync_rw_mcs_test_counted_out();
+#endif
 	if (old == (RW_MCS_WAITING | 1u))
 		admit_announced(lock, atomic_load_explicit(
 					      &lock->next_writer,

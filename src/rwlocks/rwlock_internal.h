@@ -18,6 +18,15 @@
 /* CLOCK_MONOTONIC in nanoseconds (src/atomics/spin.c). */
 USYNC_HIDDEN uint64_t usync_clock_ns(void);
 
+#if USYNC_DEBUG_CHECKS
+/* A test seam, debug builds only: when set, rw_mcs's read_unlock calls it
+ * right after the reader has counted itself out of reader_count, so that
+ * tests/test_rwlocks.c can hold a reader in the window where MCS'91's last
+ * reader had yet to look for the writer to admit.  Set it only while no
+ * thread uses any rw_mcs lock. */
+extern void (*usync_rw_mcs_test_counted_out)(void);
+#endif
+
 union usync_rwlock_state {
 	usync_rw_counter_t rw_counter;
 	usync_rw_ticket_t rw_ticket;
