@@ -131,20 +131,27 @@ static void admit_reader_successor(usync_rw_mcs_t *lock,
 	admit(next);
 }
 
-/* Clear WAITING and admit the announced writer w: the last reader out, or
- * the announcer itself when no reader was inside.  Nobody else touches
- * the count until w is in (no reader is counted in while WAITING is set,
+/* Take the announcement down: the last reader out, or the announcer itself
+ * when no reader was inside.  Nobody else touches the count until the
+ * announced writer is in (no reader is counted in while WAITING is set,
  * and none is inside to leave), so the clear cannot erase another RMW. */
-static void admit_announced(usync_rw_mcs_t *lock, usync_rw_mcs_node_t *w)
+static void clear_announcement(usync_rw_mcs_t *lock)
 {
 	/* relaxed: hygiene; next_writer is only read under WAITING, after
 	 * the next announcer's own store. */
 	atomic_store_explicit(&lock->next_writer, (usync_rw_mcs_node_t *)NULL,
 			      memory_order_relaxed);
-	/* relaxed: ordered before admit()'s release, so every reader that
-	 * w's unlock counts in later does so after it (coherence). */
+	/* relaxed: ordered before the admission (admit()'s release, or the
+	 * writer's own section), so every reader counted in after the writer
+	 * is counted in after it (coherence). */
 	atomic_fetch_and_explicit(&lock->reader_count, ~RW_MCS_WAITING,
 				  memory_order_relaxed);
+}
+
+/* Clear WAITING and admit the announced writer w. */
+static void admit_announced(usync_rw_mcs_t *lock, usync_rw_mcs_node_t *w)
+{
+	clear_announcement(lock);
 	admit(w);
 }
 
@@ -181,17 +188,12 @@ static bool writer_at_head(usync_rw_mcs_t *lock, usync_rw_mcs_node_t *w,
 {
 	if (announce(lock, w, false) != 0)
 		return false; /* the last reader out admits w */
-	if (admit_self) {
-		/* relaxed: as in admit_announced; no admit() needed, our own
-		 * acq_rel announcement read the last decrement. */
-		atomic_store_explicit(&lock->next_writer,
-				      (usync_rw_mcs_node_t *)NULL,
-				      memory_order_relaxed);
-		atomic_fetch_and_explicit(&lock->reader_count, ~RW_MCS_WAITING,
-					  memory_order_relaxed);
-	} else {
+	if (admit_self)
+		/* No admit() needed: our own acq_rel announcement read the
+		 * last decrement. */
+		clear_announcement(lock);
+	else
 		admit_announced(lock, w);
-	}
 	return true;
 }
 
