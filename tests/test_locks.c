@@ -1546,6 +1546,31 @@ static void tp_hold_in_handler(int sig)
 }
 
 /*
+ * Wait (up to ~10 s) until the signalled waiter is off its core: in the
+ * handler, or asleep on its node (USYNC_PARKED set; only the releaser
+ * clears it).  The kernel interrupts a futex wait to run the handler, but
+ * ThreadSanitizer defers an asynchronous signal to the thread's next
+ * intercepted call, and a thread in a raw futex syscall makes none: under
+ * TSan a sleeping B would never enter the handler.  Either way B does not
+ * run the lock code until M releases, which is what the test needs.
+ */
+static bool tp_away(usync_mcs_tp_node_t *node)
+{
+	for (int i = 0; i < 100000; i++) {
+		/* acquire: pairs with the handler's release store. */
+		if (atomic_load_explicit(&tp_in_handler, memory_order_acquire))
+			return true;
+		/* relaxed: observation only. */
+		if (atomic_load_explicit(&node->state, memory_order_relaxed) &
+		    USYNC_PARKED)
+			return true;
+		struct timespec ts = { 0, 100000 };
+		nanosleep(&ts, NULL);
+	}
+	return false;
+}
+
+/*
  * Holder M; waiter B enqueued, then taken off its core (held in a signal
  * handler); waiter C enqueued behind B and running.  M's release must pass
  * over B and grant C while B is still away (a strict queue lock would wait
@@ -1581,7 +1606,7 @@ static void run_mcs_tp_pass_over(usync_wait_policy_t policy)
 	 * every MCS variant, and that is not what is tested here. */
 	tp_linked_and_stamped(&mine, &b.node);
 	assert_int_equal(pthread_kill(b.thread, SIGUSR1), 0);
-	assert_true(tp_eventually(&tp_in_handler));
+	assert_true(tp_away(&b.node));
 	tp_start(&c);
 	tp_linked_and_stamped(&b.node, &c.node);
 	/* B last ran before entering the handler: make that long ago. */
@@ -1589,9 +1614,10 @@ static void run_mcs_tp_pass_over(usync_wait_policy_t policy)
 	nanosleep(&ts, NULL);
 	/* Under the park policy B may have gone to sleep before the signal
 	 * came (the handler interrupts its futex wait).  B's node cannot
-	 * change while B is in the handler, so this reading decides the
-	 * outcome: a sleeping waiter keeps its place (see the next test),
-	 * any other is passed over.  relaxed: observation only. */
+	 * change while B is in the handler, and its PARKED bit, once set,
+	 * only the releaser clears, so this reading decides the outcome: a
+	 * sleeping waiter keeps its place (see the next test), any other is
+	 * passed over.  relaxed: observation only. */
 	bool b_slept = atomic_load_explicit(&b.node.state,
 					    memory_order_relaxed) &
 		       USYNC_PARKED;
