@@ -396,18 +396,29 @@ void usync_ticket_unlock_park(usync_ticket_t *lock, uint32_t serving)
  * the wait for a spin loop).  No fence: a waiter is no party to the
  * store-buffering pairs (it writes nothing before it looks), and it looks
  * again at every change.
+ *
+ * Snapshot, then look, then wait for a change from the snapshot: every
+ * publication the snapshot counts is found by the look (the acquire), and
+ * one it does not count moves the epoch later, which ends the wait.  (The
+ * other order, wait, look if the snapshot taken before the wait was not 0,
+ * then snapshot, lost the process's first abandonment when the wait ended
+ * on now_serving: tests/test_ticket_first_leave.c.)
  */
 void usync_ticket_lock_slow(usync_ticket_t *lock, uint32_t ticket)
 {
 	usync_spin_t spin;
 	usync_spin_init(&spin, (usync_wait_policy_t)lock->policy);
 	uint32_t looked = ticket; /* now_serving at the last look */
-	for (;;) {
+	bool look = false;        /* something moved: look before waiting */
+	for (;; look = true) {
 		/* acquire: pairs with the release increment in mark_publish
 		 * (and mark_unclaim): a waiter that reads the epoch of a
-		 * publication finds the entry in its next look. */
+		 * publication finds the entry in the look that follows. */
 		uint32_t epoch = atomic_load_explicit(&marks_epoch,
 						      memory_order_acquire);
+		/* Epoch 0: no ticket was ever abandoned in this process. */
+		if (USYNC_UNLIKELY(look && epoch != 0))
+			ticket_settle(lock, looked, false, false);
 		/* The wait proper: polls that change nothing write nothing.
 		 * It ends when our turn comes, or when now_serving or the
 		 * epoch moves (then look for an abandoned ticket). */
@@ -441,9 +452,6 @@ void usync_ticket_lock_slow(usync_ticket_t *lock, uint32_t ticket)
 			else
 				usync_spin_pause(&spin);
 		}
-		/* Epoch 0: no ticket was ever abandoned in this process. */
-		if (USYNC_UNLIKELY(epoch != 0))
-			ticket_settle(lock, looked, false, false);
 	}
 }
 
@@ -529,20 +537,20 @@ int usync_ticket_timedlock_slow(usync_ticket_t *lock,
 		ticket = usync_fetch_and_increment(&lock->next_ticket,
 						   memory_order_relaxed);
 	uint32_t looked = ticket; /* as in usync_ticket_lock_slow */
-	for (;;) {
-		/* acquire: as in usync_ticket_lock_slow. */
+	for (bool look = false;; look = true) {
+		/* acquire: as in usync_ticket_lock_slow (snapshot, look,
+		 * wait). */
 		uint32_t epoch = atomic_load_explicit(&marks_epoch,
 						      memory_order_acquire);
+		/* Epoch 0: no ticket was ever abandoned. */
+		if (USYNC_UNLIKELY(look && epoch != 0))
+			ticket_settle(lock, looked, false, false);
 		int r = ticket_wait_until(lock, ticket, &looked, epoch, &spin,
 					  &d);
 		if (r == WAIT_SERVED)
 			return 0;
-		if (r == WAIT_MOVED) {
-			/* Epoch 0: no ticket was ever abandoned. */
-			if (USYNC_UNLIKELY(epoch != 0))
-				ticket_settle(lock, looked, false, false);
+		if (r == WAIT_MOVED)
 			continue;
-		}
 		if (USYNC_LIKELY(ticket_leave(lock, ticket)))
 			return ETIMEDOUT;
 		/* No mark slot free around this ticket's home: it cannot be
