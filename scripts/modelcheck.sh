@@ -120,6 +120,11 @@ quick_checks=(
 	"park-mcs_tp-2x1|lock|MC_ALG_mcs_tp MC_PARK ITERS=1|$LV|pass"
 	"park-clh-2x2|lock|MC_ALG_clh MC_PARK||pass"
 	# Timed acquisition (MC_TIMED: thread 1 times out wherever it could).
+	# The queue locks' and ticket's spin-policy timed checks also report
+	# hangs (MC_HANGS with --disable-spin-assume, tests/modelcheck/
+	# prelude.h): a waiter left behind a leaver for ever -- a grant that
+	# nobody will make, a ticket nobody settles -- is a liveness violation,
+	# where the plain await reduction counts it a blocked execution.
 	"timed-tas-2x2|lock|MC_ALG_tas MC_TIMED|$LV|pass-ww"
 	"timed-ttas-2x2|lock|MC_ALG_ttas MC_TIMED|$LV|pass-ww"
 	"timed-backoff-2x2|lock|MC_ALG_backoff MC_TIMED|$LV|pass-ww"
@@ -129,8 +134,8 @@ quick_checks=(
 	"timed-clh-2x2|lock|MC_ALG_clh MC_TIMED||pass"
 	"tpark-clh-2x1|lock|MC_ALG_clh MC_TIMED MC_PARK ITERS=1||pass"
 	"tgeneric-clh-2x2|lock|MC_GENERIC_clh MC_TIMED|--disable-instruction-caching|pass"
-	"timed-anderson-2x2|lock|MC_ALG_anderson MC_TIMED|$LV|pass"
-	"timed-anderson-3x1|lock|MC_ALG_anderson MC_TIMED MC_TIMED2 NTHREADS=3 ITERS=1|$LV|pass"
+	"timed-anderson-2x2|lock|MC_ALG_anderson MC_TIMED MC_HANGS|$LV --disable-spin-assume|pass"
+	"timed-anderson-3x1|lock|MC_ALG_anderson MC_TIMED MC_TIMED2 NTHREADS=3 ITERS=1 MC_HANGS|$LV --disable-spin-assume|pass"
 	"tpark-anderson-2x2|lock|MC_ALG_anderson MC_TIMED MC_PARK|$LV|pass"
 	"tpark-anderson-3x1|lock|MC_ALG_anderson MC_TIMED MC_TIMED2 MC_PARK NTHREADS=3 ITERS=1|$LV|pass"
 	# The ticket lock's abandoned tickets: a small mark table (2 slots, so
@@ -138,21 +143,25 @@ quick_checks=(
 	# threads (give-back cascades).  All check the lock is free at the end
 	# (MC_CHECK_FREE).  tpark keeps the deadline's first reading
 	# (MC_FIRST_READING): with expiry at any reading it ran past 300 s.
-	"timed-ticket-2x2|lock|MC_ALG_ticket MC_TIMED MC_CHECK_FREE USYNC_TICKET_MARKS=2|$LV --disable-function-inliner|pass"
-	"timed-ticket-3x1|lock|MC_ALG_ticket MC_TIMED MC_CHECK_FREE NTHREADS=3 ITERS=1 USYNC_TICKET_MARKS=2|$LV --disable-function-inliner|pass"
-	"timed2-ticket-3x1|lock|MC_ALG_ticket MC_TIMED2 MC_CHECK_FREE NTHREADS=3 ITERS=1 USYNC_TICKET_MARKS=2|$LV --disable-function-inliner|pass"
+	"timed-ticket-2x2|lock|MC_ALG_ticket MC_TIMED MC_CHECK_FREE USYNC_TICKET_MARKS=2 MC_HANGS|$LV --disable-function-inliner --disable-spin-assume|pass"
+	"timed-ticket-3x1|lock|MC_ALG_ticket MC_TIMED MC_CHECK_FREE NTHREADS=3 ITERS=1 USYNC_TICKET_MARKS=2 MC_HANGS|$LV --disable-function-inliner --disable-spin-assume|pass"
+	"timed2-ticket-3x1|lock|MC_ALG_ticket MC_TIMED2 MC_CHECK_FREE NTHREADS=3 ITERS=1 USYNC_TICKET_MARKS=2 MC_HANGS|$LV --disable-function-inliner --disable-spin-assume|pass"
 	"tpark-ticket-2x2|lock|MC_ALG_ticket MC_TIMED MC_PARK MC_FIRST_READING MC_CHECK_FREE USYNC_TICKET_MARKS=2|$LV --disable-function-inliner|pass"
+	# The timed sleep's own store-buffering pair (park_ticket_until's
+	# fence): with a deadline that never passes, a lost wake-up is a sleep
+	# for ever, which a timeout would otherwise end.
+	"tsleep-ticket-2x2|lock|MC_ALG_ticket MC_TIMED MC_PARK MC_NEVER_EXPIRES MC_CHECK_FREE USYNC_TICKET_MARKS=2|$LV --disable-function-inliner|pass"
 	"tgeneric-ticket-2x2|lock|MC_GENERIC_ticket MC_TIMED MC_CHECK_FREE USYNC_TICKET_MARKS=2|$LV --disable-instruction-caching --disable-function-inliner|pass"
 	# Queue locks: MC_FRESH_CTX frees a timed waiter's node as soon as
 	# it is the caller's again; 3x1: two adjacent leavers (MC_TIMED2).
-	"timed-mcs-2x2|lock|MC_ALG_mcs MC_TIMED MC_FRESH_CTX|$LV|pass"
+	"timed-mcs-2x2|lock|MC_ALG_mcs MC_TIMED MC_FRESH_CTX MC_HANGS|$LV --disable-spin-assume|pass"
 	"timed-mcs-3x1|lock|MC_ALG_mcs MC_TIMED MC_TIMED2 MC_FRESH_CTX NTHREADS=3 ITERS=1|$LV|pass"
 	"tpark-mcs-2x1|lock|MC_ALG_mcs MC_TIMED MC_PARK MC_FRESH_CTX ITERS=1|$LV|pass"
 	"tgeneric-mcs-2x2|lock|MC_GENERIC_mcs MC_TIMED MC_FRESH_CTX|$LV --disable-instruction-caching|pass"
 	# tpark-mcs_tp: pass-ww because under IMM GenMC 0.10.3 reports a
 	# waiter's own successive relaxed stores of its stamp (one thread,
 	# program order) as unordered writes; under RC11 it passes as pass.
-	"timed-mcs_tp-2x1|lock|MC_ALG_mcs_tp MC_TIMED MC_FRESH_CTX ITERS=1|$LV|pass"
+	"timed-mcs_tp-2x1|lock|MC_ALG_mcs_tp MC_TIMED MC_FRESH_CTX ITERS=1 MC_HANGS|$LV --disable-spin-assume|pass"
 	"tpark-mcs_tp-2x1|lock|MC_ALG_mcs_tp MC_TIMED MC_PARK MC_FRESH_CTX ITERS=1|$LV|pass-ww"
 	"tgeneric-mcs_tp-2x1|lock|MC_GENERIC_mcs_tp MC_TIMED MC_FRESH_CTX ITERS=1|$LV --disable-instruction-caching|pass"
 	"barrier-counter-2x2|barrier|MC_BAR_counter|$LV|pass"
@@ -213,6 +222,9 @@ quick_checks=(
 	"fixture-mcs_handoff_relaxed-2x2|lock|MC_ALG_mcs|$LV|fail|include/usync/spin.h:usync_wake_store:atomic_store_explicit(word, v, memory_order_release)=>atomic_store_explicit(word, v, memory_order_relaxed)"
 	"fixture-mcs_tail_relaxed-2x2|lock|MC_ALG_mcs|$LV|fail|include/usync/mcs.h:usync_mcs_lock:memory_order_acq_rel)=>memory_order_relaxed)"
 	"fixture-park_no_wake-2x2|lock|MC_ALG_mcs MC_PARK|$LV|fail|include/usync/spin.h:usync_wake_store:usync_futex_wake(word, nwake)=>(void)nwake"
+	# A ticket waiter that never looks for abandoned tickets waits for ever
+	# behind one: only a check that reports hangs (MC_HANGS) catches it.
+	"fixture-ticket_never_looks-3x1|lock|MC_ALG_ticket MC_TIMED MC_CHECK_FREE NTHREADS=3 ITERS=1 USYNC_TICKET_MARKS=2 MC_HANGS|$LV --disable-function-inliner --disable-spin-assume|fail|src/locks/ticket.c:usync_ticket_lock_slow:look && epoch != 0=>false"
 	"fixture-rw_counter_unlock_relaxed-1w2r|rwlock|MC_RW_rw_counter NREADERS=2|$LV|fail|include/usync/rw_counter.h:usync_rw_counter_write_unlock:memory_order_release)=>memory_order_relaxed)"
 	# --- The condition variable: a timed-out waiter that ignores a TAKEN
 	# set before its TIMED_OUT (the signal is lost: the untimed waiter sleeps
@@ -225,6 +237,9 @@ full_checks=(
 	# 45 936 executions with expiry at any reading: 83 s RC11, 235 s IMM.
 	"tpark-clh-2x2|lock|MC_ALG_clh MC_TIMED MC_PARK||pass"
 	"timed-mcs_tp-2x2|lock|MC_ALG_mcs_tp MC_TIMED MC_FRESH_CTX|$LV|pass"
+	# Hangs reported (MC_HANGS) at the bounds too costly for the quick set.
+	"hang-mcs-3x1|lock|MC_ALG_mcs MC_TIMED MC_TIMED2 MC_FRESH_CTX NTHREADS=3 ITERS=1 MC_HANGS|$LV --disable-spin-assume|pass"
+	"hang-clh-2x2|lock|MC_ALG_clh MC_TIMED MC_HANGS|$LV --disable-spin-assume|pass"
 	"timed-mcs_tp-3x1|lock|MC_ALG_mcs_tp MC_TIMED MC_FRESH_CTX NTHREADS=3 ITERS=1|$LV|pass"
 	"lock-tas-3x2|lock|MC_ALG_tas NTHREADS=3 MC_TRY|$LV|pass-ww"
 	"lock-ttas-3x2|lock|MC_ALG_ttas NTHREADS=3 MC_TRY|$LV|pass-ww"

@@ -128,9 +128,22 @@ static inline void usync_spin_init(usync_spin_t *s, usync_wait_policy_t policy)
 						   memory_order_relaxed);
 }
 
+/*
+ * USYNC_SPIN_UNCOUNTED (the model checker's hang checks only,
+ * tests/modelcheck/prelude.h): polls are not counted, so a round of a wait
+ * reads and writes nothing of its own and a wait that no write can end is
+ * visible as one; no budget is ever spent (no yield), a delay is one relax
+ * step, and a timed wait reads its deadline at every failed poll.
+ */
+
 /* One failed poll: relax, or yield once the budget is spent. */
 static inline void usync_spin_pause(usync_spin_t *s)
 {
+#ifdef USYNC_SPIN_UNCOUNTED
+	(void)s;
+	usync_cpu_relax();
+	return;
+#endif
 	if (USYNC_UNLIKELY(++s->steps >= s->budget))
 		usync_spin_exhausted(s);
 	else
@@ -147,6 +160,12 @@ static inline bool usync_spin_yields_next(const usync_spin_t *s)
 /* Back off for n relax steps, counted against the budget. */
 static inline void usync_spin_delay(usync_spin_t *s, uint32_t n)
 {
+#ifdef USYNC_SPIN_UNCOUNTED
+	(void)s;
+	(void)n;
+	usync_cpu_relax();
+	return;
+#endif
 	for (uint32_t i = 0; i < n; i++)
 		usync_cpu_relax();
 	if (USYNC_UNLIKELY(n >= s->budget - s->steps))
@@ -269,21 +288,24 @@ static inline void usync_deadline_init(usync_deadline_t *d,
  * model checker replaces the clock with a choice between both answers). */
 USYNC_API bool usync_deadline_passed(const usync_deadline_t *d);
 
-/* One failed poll of a timed wait: false once the deadline has passed
- * (the caller then gives up, or abandons its place), else pause as
- * usync_spin_pause does and return true.  A yield is followed by a clock
- * read, so a waiter that was descheduled past its deadline notices at its
- * next poll. */
 /* Count one failed poll: true once the deadline has passed, reading the
  * clock only every USYNC_DEADLINE_POLLS calls (and at the first). */
 static inline bool usync_deadline_poll(usync_deadline_t *d)
 {
+#ifdef USYNC_SPIN_UNCOUNTED
+	return usync_deadline_passed(d);
+#endif
 	if (USYNC_LIKELY(--d->polls != 0))
 		return false;
 	d->polls = USYNC_DEADLINE_POLLS;
 	return usync_deadline_passed(d);
 }
 
+/* One failed poll of a timed wait: false once the deadline has passed
+ * (the caller then gives up, or abandons its place), else pause as
+ * usync_spin_pause does and return true.  A yield is followed by a clock
+ * read, so a waiter that was descheduled past its deadline notices at its
+ * next poll. */
 static inline bool usync_spin_pause_until(usync_spin_t *s, usync_deadline_t *d)
 {
 	if (usync_deadline_poll(d))

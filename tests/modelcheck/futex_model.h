@@ -73,7 +73,11 @@ static inline void usync_mc_expire(void)
 
 static inline bool usync_mc_deadline_reading(void)
 {
-#ifdef USYNC_MC_EXPIRY
+#if defined(USYNC_MC_NEVER_EXPIRES)
+	/* A deadline that never passes (MC_NEVER_EXPIRES): a timed wait is
+	 * then an untimed one, and a wake-up it misses a sleep for ever. */
+	return false;
+#elif defined(USYNC_MC_EXPIRY)
 	/* relaxed: see above. */
 	return atomic_load_explicit(&usync_mc_expired, memory_order_relaxed);
 #else

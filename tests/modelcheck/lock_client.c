@@ -26,10 +26,20 @@
  * NTHREADS, ITERS, MC_TRY, MC_TIMED, MC_TIMED2, MC_PARK (the park policy:
  * waiters sleep at their first failed poll, on the futex of futex_model.h),
  * MC_FIXTURE_<name> (the expected-failure fixture fixtures/<name>.h in place
- * of the library's lock).
+ * of the library's lock), MC_NEVER_EXPIRES (timed calls whose deadline
+ * never passes), MC_HANGS (report a wait that no write can end:
+ * prelude.h).
  */
-/* A timed check's deadlines race with main's usync_mc_expire(). */
-#if (defined(MC_TIMED) || defined(MC_TIMED2)) && !defined(MC_FIRST_READING)
+/* MC_HANGS: report a wait that no later write can end (prelude.h). */
+#ifdef MC_HANGS
+#define USYNC_MC_HANGS 1
+#endif
+/* A timed check's deadlines race with main's usync_mc_expire(), unless
+ * they never pass (MC_NEVER_EXPIRES: the timed sleeps' own wake-up
+ * protocol, whose lost wake-up a timeout would otherwise end). */
+#ifdef MC_NEVER_EXPIRES
+#define USYNC_MC_NEVER_EXPIRES 1
+#elif (defined(MC_TIMED) || defined(MC_TIMED2)) && !defined(MC_FIRST_READING)
 #define USYNC_MC_EXPIRY 1
 #endif
 #include "prelude.h"
@@ -217,6 +227,7 @@ static void *thread_main(void *arg)
 	MC_CTX_INIT(&lock, &ctx);
 	for (int i = 0; i < ITERS; i++) {
 		mc_ctx_t *c = &ctx;
+		usync_mc_wait_reset();
 #if defined(MC_TIMED) || MC_TIMED2
 		if (id == 1 || (MC_TIMED2 && id == 2)) {
 			const struct timespec deadline = { 1, 0 };
@@ -244,6 +255,7 @@ static void *thread_main(void *arg)
 #endif
 			MC_LOCK(&lock, c);
 		critical_section();
+		usync_mc_wait_reset();
 		MC_UNLOCK(&lock, c);
 		if (c != &ctx)
 			free(c);

@@ -37,7 +37,7 @@ CALL_RE = re.compile(r"\b(atomic_\w+|usync_\w+)\s*\(")
 # Which checks (scripts/modelcheck.sh names, shell globs) cover a file, in
 # the order to try them: cheap and likely killers first.
 EVERYTHING = ["lock-*-2x2", "park-*", "bpark-*", "barrier-*", "generic-*", "lock-*", "pool-*",
-              "timed-*", "tpark-*", "tgeneric-*"]
+              "timed-*", "tpark-*", "tsleep-*", "tgeneric-*"]
 COVER = {
     "include/usync/atomics.h": EVERYTHING,
     "include/usync/spin.h": EVERYTHING,
@@ -54,7 +54,7 @@ COVER = {
                                "tgeneric-ticket-*"],
     "src/locks/ticket.c": ["park-ticket-*", "lock-ticket-*", "generic-ticket-*",
                            "timed2-ticket-*", "timed-ticket-*", "tpark-ticket-*",
-                           "tgeneric-ticket-*"],
+                           "tsleep-ticket-*", "tgeneric-ticket-*"],
     "include/usync/anderson.h": ["*-anderson-*"],
     "src/locks/anderson.c": ["*-anderson-*"],
     "include/usync/mcs.h": ["lock-mcs-*", "timed-mcs-*", "park-mcs-*", "tpark-mcs-*",
@@ -100,7 +100,7 @@ COVER = {
 # (NEW "removed" for a fence), with #N appended when a function has several
 # accesses with the same order (N counts them from 1, in file order).
 JUSTIFIED = {
-    "src/locks/anderson.c:room_for:acquire->relaxed#1":
+    "src/locks/anderson.c:room_for:acquire->relaxed":
         "Needed by C11, not observable under RC11 or IMM: the load that finds slot x "
         "granted must make the previous lap's reads of slots t and t + 1 (by tickets "
         "t - C and t + 1 - C, or the inheritor that followed their marks, all before "
@@ -184,7 +184,7 @@ JUSTIFIED = {
         "As leave:acquire->relaxed#1, for the take after an ack: the value it reads was "
         "observed by the acquire wait just before it, or is a later rewrite whose data the "
         "leaver does not read.",
-    "src/locks/mcs.c:leave:acq_rel->acquire#1":
+    "src/locks/mcs.c:leave:acq_rel->acquire":
         "The release half of the detaching CAS is redundant: the leaver's last access to its "
         "predecessor after detaching is its relink store of prev->next or its tail CAS back to "
         "prev, both release and read by prev's acquire claim or acq_rel tail CAS, so every "
@@ -195,8 +195,8 @@ JUSTIFIED = {
         "GRANTED, is followed by an acquire wait on `state`).",
     "src/locks/mcs_tp.c:tp_leave:acquire->relaxed#3":
         "As src/locks/mcs.c:leave:acquire->relaxed#3.",
-    "src/locks/mcs_tp.c:tp_leave:acq_rel->acquire#1":
-        "As src/locks/mcs.c:leave:acq_rel->acquire#1: the detach's release is redundant with "
+    "src/locks/mcs_tp.c:tp_leave:acq_rel->acquire":
+        "As src/locks/mcs.c:leave:acq_rel->acquire: the detach's release is redundant with "
         "the release relink store or tail CAS that is the leaver's last access to prev.",
 }
 
@@ -386,14 +386,26 @@ def key_of(mu):
     return k
 
 
-def run(args):
-    root = os.path.abspath(args.root)
-    runner = os.path.join(root, "scripts/modelcheck.sh")
-    muts = list(mutants(root))
+def nth_counts(muts):
+    """How many accesses share each (file, function, order): a key takes
+    #N only when there are several."""
     counts = {}
     for mu in muts:
         counts[(mu["file"], mu["fn"], mu["order"])] = max(
             counts.get((mu["file"], mu["fn"], mu["order"]), 0), mu["nth"])
+    return counts
+
+
+def full_key(mu, counts):
+    multi = counts[(mu["file"], mu["fn"], mu["order"])] > 1
+    return key_of(mu) + (f"#{mu['nth']}" if multi else "")
+
+
+def run(args):
+    root = os.path.abspath(args.root)
+    runner = os.path.join(root, "scripts/modelcheck.sh")
+    muts = list(mutants(root))
+    counts = nth_counts(muts)
     if args.only:
         muts = [mu for mu in muts if args.only in key_of(mu) + f"#{mu['nth']}"]
     scratch = tempfile.mkdtemp(prefix="usync-mutate.")
@@ -408,32 +420,53 @@ def run(args):
             open(path, "w").write(orig[:s] + mu["repl"] + orig[e:])
             globs = COVER.get(mu["file"], EVERYTHING)
             t0 = time.time()
-            res = subprocess.run([runner, "--tree", scratch, "--first-error",
-                                  "--models", args.models] + globs,
-                                 capture_output=True, text=True)
+            mode = ["--full"] if args.full else []
+            killer, verdict, crashed = "", "survived", []
+            while True:
+                res = subprocess.run([runner, "--tree", scratch, "--first-error",
+                                      "--models", args.models] + mode + globs,
+                                     capture_output=True, text=True)
+                crash = None
+                for line in res.stdout.splitlines():
+                    parts = line.split(None, 4)
+                    if len(parts) < 5 or line.startswith("modelcheck:"):
+                        continue
+                    if parts[4].startswith("FAILED: "):
+                        verdict = "killed"
+                        killer = f"{parts[0]} ({parts[1]}): {parts[4][8:].strip()}"
+                        break
+                    if parts[4] != "ok":
+                        verdict = "undecided"
+                        killer = f"{parts[0]} ({parts[1]}): {parts[4]}"
+                        crash = parts[0]
+                        break
+                else:
+                    # No check failed: a survivor only if the checks did run.
+                    if not any(len(l.split(None, 4)) == 5 and not l.startswith("modelcheck:")
+                               for l in res.stdout.splitlines()):
+                        verdict = "undecided"
+                        killer = f"no check ran (runner exit {res.returncode}): " + \
+                            (res.stderr.strip().splitlines() or [""])[-1]
+                    elif crashed:
+                        # The checks after the one GenMC failed on all
+                        # passed: still undecided (that check might have
+                        # killed it), said with what was tried.
+                        verdict = "undecided"
+                        killer = f"{crashed[0]}; the later checks pass"
+                if crash is None:
+                    break
+                # GenMC itself failed on this check (a crash or a time-out,
+                # not a verdict): go on with the checks after it.
+                listed = subprocess.run([runner, "--list", "--models", "rc11"] + mode + globs,
+                                        capture_output=True, text=True).stdout.split()
+                names = listed[0::2]
+                rest = names[names.index(crash) + 1:] if crash in names else []
+                if not rest:
+                    break
+                crashed.append(killer)
+                globs = rest
             open(path, "w").write(orig)
-            killer, verdict = "", "survived"
-            for line in res.stdout.splitlines():
-                parts = line.split(None, 4)
-                if len(parts) < 5 or line.startswith("modelcheck:"):
-                    continue
-                if parts[4].startswith("FAILED: "):
-                    verdict = "killed"
-                    killer = f"{parts[0]} ({parts[1]}): {parts[4][8:].strip()}"
-                    break
-                if parts[4] != "ok":
-                    verdict = "undecided"
-                    killer = f"{parts[0]} ({parts[1]}): {parts[4]}"
-                    break
-            else:
-                # No check failed: a survivor only if the checks did run.
-                if not any(len(l.split(None, 4)) == 5 and not l.startswith("modelcheck:")
-                           for l in res.stdout.splitlines()):
-                    verdict = "undecided"
-                    killer = f"no check ran (runner exit {res.returncode}): " + \
-                        (res.stderr.strip().splitlines() or [""])[-1]
-            multi = counts[(mu["file"], mu["fn"], mu["order"])] > 1
-            key = key_of(mu) + (f"#{mu['nth']}" if multi else "")
+            key = full_key(mu, counts)
             access = f"{mu['op']}({mu['obj']}){mu['role']}" if mu["obj"] else mu["op"]
             row = {k: mu[k] for k in ("file", "fn", "order", "new", "nth")}
             row.update(key=key, verdict=verdict, evidence=killer, access=access)
@@ -462,6 +495,28 @@ def render(args, results):
     root = os.path.abspath(args.root)
     data = json.load(open(results))
     rows = data["rows"]
+    # The tree may have moved on since a row was made: a mutant of the
+    # current code with no row is open (not yet run), a row whose mutant no
+    # longer exists is dropped, and a reason that matches no row is stale.
+    muts = list(mutants(root))
+    counts = nth_counts(muts)
+    current = {full_key(mu, counts): mu for mu in muts}
+    stale = [r["key"] for r in rows if r["key"] not in current]
+    for k in stale:
+        print(f"mutate: dropped a row for a mutant the code no longer has: {k}",
+              file=sys.stderr)
+    rows = [r for r in rows if r["key"] in current]
+    have = {r["key"] for r in rows}
+    for k, mu in current.items():
+        if k not in have:
+            print(f"mutate: not yet run: {k}", file=sys.stderr)
+            access = f"{mu['op']}({mu['obj']}){mu['role']}" if mu["obj"] else mu["op"]
+            row = {f: mu[f] for f in ("file", "fn", "order", "new", "nth")}
+            row.update(key=k, verdict="not run", evidence="", access=access)
+            rows.append(row)
+    for k in JUSTIFIED:
+        if k not in have:
+            print(f"mutate: a written reason matches no mutant: {k}", file=sys.stderr)
     for r in rows:
         if r["verdict"] != "killed" and r["key"] in JUSTIFIED:
             r["verdict"] = "justified"
@@ -527,6 +582,8 @@ def main():
     ap.add_argument("--write-doc", action="store_true")
     ap.add_argument("--list", action="store_true", help="list the mutants only")
     ap.add_argument("--only", help="run only the mutants whose key contains this")
+    ap.add_argument("--full", action="store_true",
+                    help="run each mutant against the --full checks too (larger bounds)")
     ap.add_argument("--seed", nargs=2, metavar=("DIR", "SPEC"))
     ap.add_argument("--render", action="store_true",
                     help="only rebuild the table from build-modelcheck/mutation-results.json")

@@ -43,10 +43,56 @@
 
 /* The spin hint (atomics.h keeps its own definition out when this is set). */
 #define USYNC_CPU_RELAX_OVERRIDE 1
+#ifndef USYNC_MC_HANGS
 static inline void usync_cpu_relax(void)
 {
 	__VERIFIER_spin_end(0);
 }
+static inline void usync_mc_wait_reset(void)
+{
+}
+#else
+/*
+ * Hangs (USYNC_MC_HANGS, a client's MC_HANGS): a wait that no later write
+ * can end, reported as GenMC's liveness violation.  GenMC decides that a
+ * thread blocked at __VERIFIER_spin_end(0) is stuck when every read since
+ * the iteration's __VERIFIER_spin_start() read the last write to its
+ * location; without a start it looks back through the whole thread, where
+ * some read is nearly always stale, so a plain await reduction reports no
+ * hang at all (a waiter behind a ticket nobody settles was a blocked
+ * execution like any other).  Here the first failed poll of a wait opens a
+ * window (loop begin, spin start) and returns, and the second ends the
+ * execution: the window holds exactly the reads of the last round of
+ * polls, and of whatever the wait did between its rounds.  The client
+ * closes the window at each acquisition and release
+ * (usync_mc_wait_reset), so that a later wait opens its own.  Two things
+ * would make every window look live: a read and rewrite of a counter of
+ * the wait's own (the spin helper's steps, a deadline's poll count), whose
+ * read is then not the last write, and GenMC's own spin-loop markers,
+ * which it adds to the loops it recognises.  So the spin helper counts
+ * nothing here (USYNC_SPIN_UNCOUNTED, spin.h: a delay is one relax step,
+ * a timed wait reads its deadline at every poll), and these checks run
+ * with --disable-spin-assume.  The price is one more round of polls per
+ * wait, whose reads GenMC explores, so only the checks that need it set
+ * it.
+ */
+#define USYNC_SPIN_UNCOUNTED 1
+static _Thread_local int usync_mc_window;
+static inline void usync_cpu_relax(void)
+{
+	if (!usync_mc_window) {
+		usync_mc_window = 1;
+		__VERIFIER_loop_begin();
+		__VERIFIER_spin_start();
+		return;
+	}
+	__VERIFIER_spin_end(0);
+}
+static inline void usync_mc_wait_reset(void)
+{
+	usync_mc_window = 0;
+}
+#endif
 
 /* No calibration burst at load: it would run the spin hint above, which
  * ends the execution (src/atomics/spin.c). */
