@@ -2174,10 +2174,12 @@ static usync_mcs_node_t *mcs_tail(usync_mcs_t *lock)
 	return atomic_load_explicit(&lock->tail, memory_order_relaxed);
 }
 
+/* node's successor, without the mark of an untimed one. */
 static usync_mcs_node_t *mcs_next(usync_mcs_node_t *node)
 {
 	/* relaxed: observation only, while the queue is still. */
-	return atomic_load_explicit(&node->next, memory_order_relaxed);
+	return usync_mcs_untag(
+		atomic_load_explicit(&node->next, memory_order_relaxed));
 }
 
 static void mcs_leave_start(mcs_leave_waiter_t *w)

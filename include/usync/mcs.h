@@ -54,7 +54,9 @@ typedef struct usync_mcs_node {
 	 * serve the unlink of a timed waiter (src/locks/mcs.c): prev is the
 	 * predecessor, or NULL while the owner, leaving, works on it, or
 	 * the grant mark; ack is set by a leaving successor when it is done
-	 * with this node.  Both are set up in the contended paths only. */
+	 * with this node.  Both are set up in the contended paths only.
+	 * next carries USYNC_MCS_NEXT_UNTIMED when the successor never
+	 * leaves. */
 	USYNC_ALIGNED USYNC_ATOMIC(struct usync_mcs_node *) next;
 	USYNC_ATOMIC(struct usync_mcs_node *) prev;
 	USYNC_ATOMIC(uint32_t) locked; /* 1 while the owner must wait */
@@ -80,6 +82,18 @@ typedef struct usync_mcs {
 #define USYNC_MCS_INITIALIZER                                                  \
 	{ USYNC_ATOMIC_INIT(NULL), USYNC_DEFAULT_WAIT_POLICY }
 #endif
+
+/* The low bit of a node's `next` (nodes are cache-line aligned): the
+ * successor queued with usync_mcs_lock, never leaves, and may be handed
+ * the lock with MCS'91's one store, without the claim that guards a timed
+ * waiter's unlink (src/locks/mcs.c). */
+#define USYNC_MCS_NEXT_UNTIMED ((uintptr_t)1)
+
+static inline usync_mcs_node_t *usync_mcs_untag(usync_mcs_node_t *next)
+{
+	return (usync_mcs_node_t *)((uintptr_t)next &
+				    ~USYNC_MCS_NEXT_UNTIMED);
+}
 
 USYNC_API void usync_mcs_lock_slow(usync_mcs_t *lock, usync_mcs_node_t *node,
 				   usync_mcs_node_t *pred);
@@ -190,11 +204,14 @@ static inline int usync_mcs_timedlock(usync_mcs_t *lock, usync_mcs_node_t *node,
 static inline void usync_mcs_unlock(usync_mcs_t *lock, usync_mcs_node_t *node)
 {
 	USYNC_DEBUG_NODE_RELEASE(lock, node);
-	/* relaxed: which path to take.  A successor found here is claimed
-	 * with an acquire CAS in the slow path; a NULL is confirmed by
-	 * the CAS below. */
-	if (USYNC_LIKELY(atomic_load_explicit(&node->next,
-					      memory_order_relaxed) == NULL)) {
+	/* acquire: pairs with an untimed successor's release link in
+	 * usync_mcs_lock_slow, so that its node's initialisation (locked = 1)
+	 * comes before our store below.  A timed successor is claimed with
+	 * an acquire CAS in the slow path; a NULL is confirmed by the CAS
+	 * below. */
+	usync_mcs_node_t *next =
+		atomic_load_explicit(&node->next, memory_order_acquire);
+	if (USYNC_LIKELY(next == NULL)) {
 		usync_mcs_node_t *expected = node;
 		/* release: pairs with the acquire swap/CAS of the next
 		 * arrival; publishes the critical section.  acquire: the tail
@@ -208,9 +225,18 @@ static inline void usync_mcs_unlock(usync_mcs_t *lock, usync_mcs_node_t *node)
 			    &lock->tail, &expected, (usync_mcs_node_t *)NULL,
 			    memory_order_acq_rel, memory_order_relaxed)))
 			return;
+	} else if ((uintptr_t)next & USYNC_MCS_NEXT_UNTIMED) {
+		/* An untimed successor: it never leaves, so its node stays
+		 * queued behind ours and nobody else writes our next.
+		 * release (in usync_wake_store): pairs with its acquire load
+		 * of `locked`; publishes the critical section, wakes it if it
+		 * parked.  MCS'91's one store. */
+		usync_wake_store(&usync_mcs_untag(next)->locked, 0,
+				 (usync_wait_policy_t)lock->policy, 1);
+		return;
 	}
-	/* A successor: claim it (it may be a timed waiter leaving right now)
-	 * and hand it the lock. */
+	/* A timed successor, which may be leaving right now, or one still
+	 * linking in: claim it and hand it the lock. */
 	usync_mcs_unlock_slow(lock, node);
 }
 

@@ -9,6 +9,12 @@
  *   N->prev  the predecessor; NULL while N's owner, leaving, has taken it
  *            (it is then working on that predecessor's node); GRANTED once
  *            the predecessor has claimed N to hand it the lock.
+ * An untimed waiter (usync_mcs_lock) links in with USYNC_MCS_NEXT_UNTIMED
+ * in the pointer: it never leaves, so nothing races for the edge to it,
+ * and its predecessor hands it the lock with MCS'91's one store
+ * (usync_mcs_unlock), neither claiming it nor exchanging its prev.  The
+ * rules below are for timed successors; a claim or a relink carries an
+ * untimed successor's mark along with the pointer.
  *   N->ack   set to 1 by N's successor when it no longer touches N.
  *
  * Three rules make every access to another thread's node safe although
@@ -50,10 +56,14 @@ void usync_mcs_lock_slow(usync_mcs_t *lock, usync_mcs_node_t *node,
 	/* relaxed: published by the release link below; the predecessor's
 	 * grant reads it with an exchange after its acquire claim. */
 	atomic_store_explicit(&node->prev, pred, memory_order_relaxed);
-	/* release: pairs with the acquire claim of `next` in the
-	 * predecessor's unlock (claim_next), which then sees our node's
-	 * initialisation (locked = 1, prev) before it clears `locked`. */
-	atomic_store_explicit(&pred->next, node, memory_order_release);
+	/* release: pairs with the predecessor's acquire load of `next` in
+	 * usync_mcs_unlock (or its acquire claim in claim_next), which then
+	 * sees our node's initialisation (locked = 1, prev) before it clears
+	 * `locked`.  Marked: we never leave. */
+	atomic_store_explicit(&pred->next,
+			      (usync_mcs_node_t *)((uintptr_t)node |
+						   USYNC_MCS_NEXT_UNTIMED),
+			      memory_order_release);
 	usync_spin_init(&spin, (usync_wait_policy_t)lock->policy);
 	/* acquire (inside usync_wait_while): pairs with the predecessor's
 	 * release of 0 in grant; parks on our own node. */
@@ -154,7 +164,14 @@ void usync_mcs_unlock_slow(usync_mcs_t *lock, usync_mcs_node_t *node)
 {
 	usync_mcs_node_t *next =
 		claim_next(lock, node, (usync_mcs_node_t *)NULL);
-	if (next != NULL)
+	if (next == NULL)
+		return;
+	if ((uintptr_t)next & USYNC_MCS_NEXT_UNTIMED)
+		/* release: as in usync_mcs_unlock (an untimed successor that
+		 * linked in while we looked). */
+		usync_wake_store(&usync_mcs_untag(next)->locked, 0,
+				 (usync_wait_policy_t)lock->policy, 1);
+	else
 		grant(lock, node, next);
 }
 
@@ -166,13 +183,13 @@ static void relink(usync_mcs_t *lock, usync_mcs_node_t *node,
 	/* relaxed: as in grant. */
 	atomic_store_explicit(&node->ack, 0, memory_order_relaxed);
 	/* release: as in grant (next's acquire read of its new prev; the
-	 * ack orders the NULL case). */
-	usync_mcs_node_t *old = usync_fetch_and_store(&next->prev, prev,
-						      memory_order_release);
+	 * ack orders the NULL case).  An untimed next never reads it. */
+	usync_mcs_node_t *old = usync_fetch_and_store(
+		&usync_mcs_untag(next)->prev, prev, memory_order_release);
 	/* release: pairs with prev's acquire claim (claim_next) and with
 	 * next's acquire read in leave: next's node, and that next->prev is
 	 * prev, are visible to whoever finds the link.  Our last access to
-	 * prev. */
+	 * prev.  next keeps its untimed mark. */
 	atomic_store_explicit(&prev->next, next, memory_order_release);
 	if (old == NULL)
 		wait_ack(lock, node);
