@@ -540,7 +540,7 @@ static void test_release_carries_no_checks(void **state)
 	(void)state;
 	assert_int_equal(sizeof(usync_tas_t), 8);
 	assert_int_equal(sizeof(usync_backoff_t), 12);
-	assert_int_equal(sizeof(usync_ticket_t), 2 * USYNC_CACHELINE);
+	assert_int_equal(sizeof(usync_ticket_t), USYNC_CACHELINE);
 	assert_int_equal(sizeof(usync_anderson_t), 2 * USYNC_CACHELINE);
 	assert_int_equal(sizeof(usync_mcs_t), 2 * sizeof(void *));
 	assert_int_equal(sizeof(usync_mcs_node_t), USYNC_CACHELINE);
