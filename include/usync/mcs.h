@@ -61,6 +61,10 @@ typedef struct usync_mcs_node {
 	USYNC_ATOMIC(struct usync_mcs_node *) prev;
 	USYNC_ATOMIC(uint32_t) locked; /* 1 while the owner must wait */
 	USYNC_ATOMIC(uint32_t) ack;    /* 1: the successor let go of us */
+	/* The lock's policy, copied by the owner once it has the tail line
+	 * (after its swap), so that the unlock's handoff reads nothing of
+	 * the lock: the next arrival's swap may have taken that line. */
+	uint32_t policy;
 } usync_mcs_node_t;
 
 USYNC_STATIC_ASSERT(sizeof(usync_mcs_node_t) == USYNC_CACHELINE,
@@ -144,6 +148,7 @@ static inline bool usync_mcs_trylock(usync_mcs_t *lock, usync_mcs_node_t *node)
 	bool acquired = usync_compare_and_swap(&lock->tail, &expected, node,
 					       memory_order_acq_rel,
 					       memory_order_relaxed);
+	node->policy = lock->policy;
 	if (acquired)
 		USYNC_DEBUG_NODE_ACQUIRED(lock, node);
 	else
@@ -160,6 +165,7 @@ static inline void usync_mcs_lock(usync_mcs_t *lock, usync_mcs_node_t *node)
 	 * unlock when the queue was empty. */
 	usync_mcs_node_t *pred = usync_fetch_and_store(&lock->tail, node,
 						       memory_order_acq_rel);
+	node->policy = lock->policy;
 	if (USYNC_UNLIKELY(pred != NULL))
 		usync_mcs_lock_slow(lock, node, pred);
 	USYNC_DEBUG_NODE_ACQUIRED(lock, node);
@@ -187,6 +193,7 @@ static inline int usync_mcs_timedlock(usync_mcs_t *lock, usync_mcs_node_t *node,
 	USYNC_DEBUG_NODE_ENTER(lock, node);
 	usync_mcs_node_prepare(node);
 	/* acq_rel on success, relaxed on failure: as in usync_mcs_trylock. */
+	node->policy = lock->policy;
 	if (USYNC_LIKELY(usync_compare_and_swap(&lock->tail, &expected, node,
 						memory_order_acq_rel,
 						memory_order_relaxed))) {
@@ -232,7 +239,7 @@ static inline void usync_mcs_unlock(usync_mcs_t *lock, usync_mcs_node_t *node)
 		 * of `locked`; publishes the critical section, wakes it if it
 		 * parked.  MCS'91's one store. */
 		usync_wake_store(&usync_mcs_untag(next)->locked, 0,
-				 (usync_wait_policy_t)lock->policy, 1);
+				 (usync_wait_policy_t)node->policy, 1);
 		return;
 	}
 	/* A timed successor, which may be leaving right now, or one still
