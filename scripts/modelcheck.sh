@@ -146,6 +146,9 @@ quick_checks=(
 	"timed-ticket-2x2|lock|MC_ALG_ticket MC_TIMED MC_CHECK_FREE USYNC_TICKET_MARKS=2 MC_HANGS|$LV --disable-function-inliner --disable-spin-assume|pass"
 	"timed-ticket-3x1|lock|MC_ALG_ticket MC_TIMED MC_CHECK_FREE NTHREADS=3 ITERS=1 USYNC_TICKET_MARKS=2 MC_HANGS|$LV --disable-function-inliner --disable-spin-assume|pass"
 	"timed2-ticket-3x1|lock|MC_ALG_ticket MC_TIMED2 MC_CHECK_FREE NTHREADS=3 ITERS=1 USYNC_TICKET_MARKS=2 MC_HANGS|$LV --disable-function-inliner --disable-spin-assume|pass"
+	# A timed waiter behind a leaver (MC_TIMED_STAY: thread 2's deadline
+	# never passes), so that a look it misses is a hang, not a timeout.
+	"timed3-ticket-3x1|lock|MC_ALG_ticket MC_TIMED MC_TIMED_STAY MC_CHECK_FREE NTHREADS=3 ITERS=1 USYNC_TICKET_MARKS=2 MC_HANGS|$LV --disable-function-inliner --disable-spin-assume|pass"
 	"tpark-ticket-2x2|lock|MC_ALG_ticket MC_TIMED MC_PARK MC_FIRST_READING MC_CHECK_FREE USYNC_TICKET_MARKS=2|$LV --disable-function-inliner|pass"
 	# The timed sleep's own store-buffering pair (park_ticket_until's
 	# fence): with a deadline that never passes, a lost wake-up is a sleep

@@ -193,7 +193,14 @@ static inline bool usync_mc_deadline_passed(void)
 {
 	return usync_mc_deadline_reading();
 }
-#define USYNC_DEADLINE_PASSED_OVERRIDE(d) ((void)(d), usync_mc_deadline_passed())
+/* A deadline of USYNC_MC_NEVER_SEC seconds never passes: a client's timed
+ * waiter that must stay (MC_TIMED_STAY in lock_client.c), beside leavers
+ * whose deadlines race.  Spin policy only: the timed futex sleep cannot
+ * tell them apart. */
+#define USYNC_MC_NEVER_SEC 1000000
+#define USYNC_DEADLINE_PASSED_OVERRIDE(d)                                      \
+	((d)->abstime->tv_sec != USYNC_MC_NEVER_SEC &&                        \
+	 usync_mc_deadline_passed())
 
 static int usync_mc_sched_yield(void)
 {

@@ -27,7 +27,8 @@
  * waiters sleep at their first failed poll, on the futex of futex_model.h),
  * MC_FIXTURE_<name> (the expected-failure fixture fixtures/<name>.h in place
  * of the library's lock), MC_NEVER_EXPIRES (timed calls whose deadline
- * never passes), MC_HANGS (report a wait that no write can end:
+ * never passes), MC_TIMED_STAY (with MC_TIMED: thread 2 also timed, with
+ * a deadline that never passes: a timed waiter behind a leaver), MC_HANGS (report a wait that no write can end:
  * prelude.h).
  */
 /* MC_HANGS: report a wait that no later write can end (prelude.h). */
@@ -91,6 +92,12 @@
 #endif
 #ifndef ITERS
 #define ITERS 2
+#endif
+#ifdef MC_TIMED_STAY
+#undef MC_TIMED_STAY
+#define MC_TIMED_STAY 1
+#else
+#define MC_TIMED_STAY 0
 #endif
 #ifdef MC_TIMED2
 #undef MC_TIMED2
@@ -229,8 +236,12 @@ static void *thread_main(void *arg)
 		mc_ctx_t *c = &ctx;
 		usync_mc_wait_reset();
 #if defined(MC_TIMED) || MC_TIMED2
-		if (id == 1 || (MC_TIMED2 && id == 2)) {
-			const struct timespec deadline = { 1, 0 };
+		if (id == 1 || ((MC_TIMED2 || MC_TIMED_STAY) && id == 2)) {
+			/* MC_TIMED_STAY: thread 2 waits on the timed path
+			 * with a deadline that never passes (futex_model.h). */
+			const struct timespec deadline = {
+				MC_TIMED_STAY && id == 2 ? USYNC_MC_NEVER_SEC : 1,
+				0 };
 #ifdef MC_FRESH_CTX
 			/* A context of its own for this acquisition, freed as
 			 * soon as the lock is done with it: any later access
