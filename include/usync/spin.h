@@ -323,26 +323,6 @@ static inline bool usync_spin_pause_until(usync_spin_t *s, usync_deadline_t *d)
 USYNC_API bool usync_park_until(USYNC_ATOMIC(uint32_t) *word, uint32_t seen,
 				usync_deadline_t *d);
 
-/* As usync_wait_until, giving up at the deadline: true once *word ==
- * target (the top bit ignored), false once the deadline has passed
- * without it.  acquire: as usync_wait_until. */
-static inline bool usync_wait_until_deadline(USYNC_ATOMIC(uint32_t) *word,
-					     uint32_t target, usync_spin_t *s,
-					     usync_deadline_t *d)
-{
-	for (;;) {
-		uint32_t v = atomic_load_explicit(word, memory_order_acquire);
-		if ((v & ~USYNC_PARKED) == target)
-			return true;
-		if (USYNC_UNLIKELY(usync_spin_should_park(s))) {
-			if (!usync_park_until(word, v & ~USYNC_PARKED, d))
-				return false;
-		} else if (!usync_spin_pause_until(s, d)) {
-			return false;
-		}
-	}
-}
-
 /* As usync_wait_while, giving up at the deadline: true once *word !=
  * busy (the new value in *seen), false once the deadline has passed.
  * acquire: as usync_wait_until. */
