@@ -244,6 +244,9 @@ full_checks=(
 	"hang-mcs-3x1|lock|MC_ALG_mcs MC_TIMED MC_TIMED2 MC_FRESH_CTX NTHREADS=3 ITERS=1 MC_HANGS|$LV --disable-spin-assume|pass"
 	"hang-clh-2x2|lock|MC_ALG_clh MC_TIMED MC_HANGS|$LV --disable-spin-assume|pass"
 	"timed-mcs_tp-3x1|lock|MC_ALG_mcs_tp MC_TIMED MC_FRESH_CTX NTHREADS=3 ITERS=1|$LV|pass"
+	# Adjacent mcs_tp leavers (threads 1 and 2 timed): a relink behind a
+	# leaver whose successor is leaving too, and its ack.
+	"timed2-mcs_tp-3x1|lock|MC_ALG_mcs_tp MC_TIMED MC_TIMED2 MC_FRESH_CTX NTHREADS=3 ITERS=1|$LV|pass"
 	"lock-tas-3x2|lock|MC_ALG_tas NTHREADS=3 MC_TRY|$LV|pass-ww"
 	"lock-ttas-3x2|lock|MC_ALG_ttas NTHREADS=3 MC_TRY|$LV|pass-ww"
 	"lock-backoff-3x2|lock|MC_ALG_backoff NTHREADS=3 MC_TRY|$LV|pass-ww"
