@@ -113,10 +113,17 @@ JUSTIFIED = {
         "Needed, not observable by GenMC: after a failed CAS the loop reads the new head "
         "node's `next_free`, which must be the value its pusher wrote before its release CAS; "
         "without the acquire it may be stale, and the retried CAS would install a node in "
-        "use (the argument that makes the acquire of the first load necessary, whose "
-        "weakening pool-clh-2x1 kills).  GenMC 0.10.3 gives a failed CAS's read the success "
-        "order (Runtime/Execution.cpp, visitAtomicCmpXchgInst), so no check can see the "
-        "failure order.",
+        "use (the argument of the first load's acquire, #1).  GenMC 0.10.3 gives a failed "
+        "CAS's read the success order (Runtime/Execution.cpp, visitAtomicCmpXchgInst), so no "
+        "check can see the failure order.",
+    "src/locks/clh.c:pool_pop:acquire->relaxed#1":
+        "Needed, not shown within the bounds: the pop reads the head node's `next_free` "
+        "before its CAS, so only this load's acquire (pairing with the pusher's release CAS) "
+        "makes that read the pusher's; the CAS's own acquire comes after it.  Stale, the CAS "
+        "would install as the new head a node that is in use.  No check shows it: all passed "
+        "but tgeneric-clh-2x2 under RC11, which ran out of its 300 s budget (a pop that "
+        "reads a node pushed by another thread since the start needs more pool traffic than "
+        "the bounded clients make).",
     # --- The shared locks.
     "src/rwlocks/bravo.c:maybe_rebias:release->relaxed":
         "Needed, not reachable in the model: a fast reader that reads this rbias = 1 gets "
@@ -201,6 +208,13 @@ JUSTIFIED = {
         "arrival between the claim and the CAS (four parties, or three threads with two "
         "acquisitions each), beyond the quick set's bounds.",
     # --- end of the ticket lock's mark table.
+    "src/locks/mcs.c:usync_mcs_timedlock_slow:release->relaxed":
+        "Needed, as usync_mcs_lock_slow's link (whose weakening lock-mcs-2x2 kills): the "
+        "link is what the predecessor's acquire claim reads, and it must publish the timed "
+        "waiter's initialisation (locked = 1, prev = pred) before the claimer exchanges "
+        "prev and clears locked.  Weakened, timed-mcs-2x2, timed-mcs-3x1, tpark-mcs-2x1 "
+        "and generic-mcs-2x2 find nothing and GenMC 0.10.3 fails in tgeneric-mcs-2x2 "
+        "(a BUG in getStaticAddr, Runtime/Execution.cpp:171) instead of giving a verdict.",
     "src/locks/mcs.c:leave:acquire->relaxed#1":
         "Stronger than needed, kept as the stated contract of the take: the leaver uses the "
         "prev it takes only as the address of its detaching CAS (an atomic; the node is kept "
