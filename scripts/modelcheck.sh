@@ -25,6 +25,9 @@
 # else is "FAILED", "MISSED" or "TIMEOUT".  Exit status 0 iff all went as
 # expected.
 #
+# --jobs N: run N checks at once (default: the number of CPUs, or 1 with
+# --first-error); lines still come in the order of the checks.
+#
 # GenMC: $GENMC, else `genmc` on PATH, else ../shared/tools/genmc/build.sh
 # (builds GenMC 0.10.3 once per machine and prints its path).  Elsewhere:
 # see "Model checking" in README.md.
@@ -35,6 +38,7 @@ mode=quick
 models="rc11 imm"
 first_error=0
 counts=""
+jobs=""
 write_doc=""
 filters=()
 while (($#)); do
@@ -48,7 +52,8 @@ while (($#)); do
 	--tree) tree=$(cd "$2" && pwd); shift ;;
 	--first-error) first_error=1 ;;
 	--counts) counts=$2; shift ;;
-	-h|--help) sed -n '2,31p' "$0"; exit 0 ;;
+	--jobs) jobs=$2; shift ;;
+	-h|--help) sed -n '2,34p' "$0"; exit 0 ;;
 	-*) echo "modelcheck: unknown option $1" >&2; exit 2 ;;
 	*) filters+=("$1") ;;
 	esac
@@ -334,6 +339,11 @@ if [[ $mode == list ]]; then
 	exit 0
 fi
 
+if [[ -z $jobs ]]; then
+	if ((first_error)); then jobs=1; else jobs=$(nproc 2>/dev/null || echo 1); fi
+fi
+[[ $jobs =~ ^[1-9][0-9]*$ ]] || { echo "modelcheck: --jobs needs a positive count" >&2; exit 2; }
+
 genmc=$(find_genmc) || { echo "modelcheck: GenMC not found (see README.md, Model checking)" >&2; exit 3; }
 if [[ $mode == find ]]; then echo "$genmc"; exit 0; fi
 
@@ -363,16 +373,18 @@ seed() {
 	echo "$dst"
 }
 
-passed=0
-failed=0
-start_all=$SECONDS
-for c in "${selected[@]}"; do
+# One check, both models: its lines to stdout, log paths to stderr, and
+# "passed failed" to $1.cnt (written last: the check is done).
+run_check() {
+	local res=$1 c=$2 ok=0 bad=0
+	local name client knobs flags expect weaken where defs k m log t0 rc
+	local secs execs error bug verdict
 	IFS='|' read -r name client knobs flags expect weaken <<<"$c"
 	where=$tree
 	if [[ -n ${weaken:-} ]]; then
 		where=$(seed "$tree" "$weaken") || {
 			printf '%-34s %-5s %9s %8s  %s\n' "$name" "-" "-" "-" "FAILED (seeded weakening no longer applies)"
-			failed=$((failed + 1)); continue
+			echo "0 1" >"$res.cnt"; return
 		}
 	fi
 	defs=()
@@ -412,15 +424,51 @@ for c in "${selected[@]}"; do
 		fi
 		printf '%-34s %-5s %9s %8s  %s\n' "$name" "$m" "${execs:--}" "${secs}s" "$verdict"
 		if [[ $verdict == ok || $verdict == caught* ]]; then
-			passed=$((passed + 1)); rm -f "$log"
+			ok=$((ok + 1)); rm -f "$log"
 		else
-			failed=$((failed + 1))
+			bad=$((bad + 1))
 			echo "    log: $log" >&2
-			if ((first_error)); then break 2; fi
+			if ((first_error)); then break; fi
 		fi
 	done
 	if [[ $where != "$tree" ]]; then rm -rf "$where"; fi
+	echo "$ok $bad" >"$res.cnt"
+}
+
+# Checks run $jobs at a time (default: one per CPU; one with --first-error,
+# so that the mutation run stops at its first killer in the order it gave);
+# their lines are printed in the order of the checks as each finishes.
+resdir=$(mktemp -d "${TMPDIR:-/tmp}/usync-mc-run.XXXXXX")
+trap 'rm -rf "$resdir"' EXIT
+passed=0
+failed=0
+printed=0
+stop=0
+start_all=$SECONDS
+# Print the finished checks that are next in order; stop launching after a
+# failure under --first-error.
+flush() {
+	local a b
+	while ((printed < ${#selected[@]})) && [[ -s $resdir/$printed.cnt ]]; do
+		cat "$resdir/$printed.out"
+		cat "$resdir/$printed.err" >&2
+		read -r a b <"$resdir/$printed.cnt"
+		passed=$((passed + a)); failed=$((failed + b))
+		if ((b && first_error)); then stop=1; fi
+		printed=$((printed + 1))
+	done
+}
+for i in "${!selected[@]}"; do
+	while (($(jobs -rp | wc -l) >= jobs)); do
+		wait -n || true
+		flush
+	done
+	flush
+	((stop)) && break
+	run_check "$resdir/$i" "${selected[$i]}" >"$resdir/$i.out" 2>"$resdir/$i.err" &
 done
+wait
+flush
 echo "modelcheck: $passed passed, $failed failed in $((SECONDS - start_all)) s"
 if [[ -n $counts ]]; then echo "$passed $failed" >"$counts"; fi
 ((failed == 0))
