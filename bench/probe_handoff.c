@@ -33,12 +33,30 @@ static const char *const names[K_N] = { "usync:mcs", "ck:mcs",
 					"usync:ticket", "ck:ticket" };
 #define MAX_ROUNDS 101
 
-static usync_mcs_t umcs;
-static ck_spinlock_mcs_t cmcs;
-static usync_ticket_t uticket;
-static ck_spinlock_ticket_t cticket = CK_SPINLOCK_TICKET_INITIALIZER;
-static atomic_int stop, kind;
-static long counts[2];
+/* Each lock, and the flags every worker polls, alone in a 128-byte block
+ * (two lines: the adjacent-line prefetcher pairs them), so that no lock
+ * shares a line with another lock or with the stop flag, which every
+ * iteration reads.  (Packed, ck's ticket lock sat on the stop flag's line,
+ * and the two MCS locks shared one.) */
+#define OWN_BLOCK(type, name)                                                  \
+	static union {                                                         \
+		type v;                                                        \
+		char pad[128];                                                 \
+	} __attribute__((aligned(128))) name
+OWN_BLOCK(usync_mcs_t, umcs_b);
+OWN_BLOCK(ck_spinlock_mcs_t, cmcs_b);
+OWN_BLOCK(usync_ticket_t, uticket_b);
+OWN_BLOCK(ck_spinlock_ticket_t, cticket_b);
+OWN_BLOCK(atomic_int, stop_b);
+OWN_BLOCK(atomic_int, kind_b);
+OWN_BLOCK(long, counts_b[2]);
+#define umcs (umcs_b.v)
+#define cmcs (cmcs_b.v)
+#define uticket (uticket_b.v)
+#define cticket (cticket_b.v)
+#define stop (stop_b.v)
+#define kind (kind_b.v)
+#define counts(i) (counts_b[i].v)
 static int cpus[2] = { 0, 1 };
 static pthread_barrier_t bar;
 
@@ -86,7 +104,7 @@ static void *worker(void *arg)
 			}
 			n++;
 		}
-		counts[id] = n;
+		counts(id) = n;
 		pthread_barrier_wait(&bar);
 	}
 }
@@ -119,6 +137,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	usync_mcs_init(&umcs);
+	ck_spinlock_ticket_init(&cticket);
 	usync_ticket_init(&uticket);
 	const char *p = getenv("USYNC_PROBE_POLICY");
 	if (p != NULL) {
@@ -144,7 +163,7 @@ int main(int argc, char **argv)
 			atomic_store(&stop, 1);
 			pthread_barrier_wait(&bar);
 			ns[k][r] = (now_ns() - t0) /
-				   (double)(counts[0] + counts[1]);
+				   (double)(counts(0) + counts(1));
 		}
 	atomic_store(&kind, -1);
 	pthread_barrier_wait(&bar);
