@@ -469,6 +469,14 @@ for i in "${!selected[@]}"; do
 done
 wait
 flush
+# A job that ended without writing its count (an error in this script, a
+# kill) must not pass silently: report it failed and go on with the rest.
+while ((printed < ${#selected[@]} && !stop)); do
+	cat "$resdir/$printed.out" 2>/dev/null || true
+	echo "${selected[$printed]%%|*}: FAILED (its job ended without a result)"
+	failed=$((failed + 1)); printed=$((printed + 1))
+	flush
+done
 echo "modelcheck: $passed passed, $failed failed in $((SECONDS - start_all)) s"
 if [[ -n $counts ]]; then echo "$passed $failed" >"$counts"; fi
 ((failed == 0))
