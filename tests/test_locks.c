@@ -48,6 +48,7 @@
 
 #include <usync/usync.h>
 
+#include "offcore.h"
 #include "lock_internal.h" /* white box: observe arrivals for the FIFO test */
 
 #define MAX_THREADS 8
@@ -1516,35 +1517,6 @@ static void tp_linked_and_stamped(usync_mcs_tp_node_t *pred,
 		sched_yield();
 }
 
-/* Poll `flag` for up to ~10 s; true if it became nonzero.  Bounded so that
- * a lock that never hands over fails the test instead of hanging it. */
-static bool tp_eventually(_Atomic(unsigned) *flag)
-{
-	for (int i = 0; i < 100000; i++) {
-		/* acquire: pairs with the release that sets it. */
-		if (atomic_load_explicit(flag, memory_order_acquire))
-			return true;
-		struct timespec ts = { 0, 100000 };
-		nanosleep(&ts, NULL);
-	}
-	return false;
-}
-
-/* The descheduled waiter: a signal handler that sleeps until told to go
- * on.  Only async-signal-safe calls (nanosleep) and lock-free atomics. */
-static _Atomic(unsigned) tp_in_handler, tp_resume;
-
-static void tp_hold_in_handler(int sig)
-{
-	(void)sig;
-	/* release/acquire: the handshake with the main thread. */
-	atomic_store_explicit(&tp_in_handler, 1, memory_order_release);
-	while (!atomic_load_explicit(&tp_resume, memory_order_acquire)) {
-		struct timespec ts = { 0, 100000 };
-		nanosleep(&ts, NULL);
-	}
-}
-
 /*
  * Wait (up to ~10 s) until the signalled waiter is off its core: in the
  * handler, or asleep on its node (USYNC_PARKED set; only the releaser
@@ -1557,8 +1529,7 @@ static void tp_hold_in_handler(int sig)
 static bool tp_away(usync_mcs_tp_node_t *node)
 {
 	for (int i = 0; i < 100000; i++) {
-		/* acquire: pairs with the handler's release store. */
-		if (atomic_load_explicit(&tp_in_handler, memory_order_acquire))
+		if (offcore_held())
 			return true;
 		/* relaxed: observation only. */
 		if (atomic_load_explicit(&node->state, memory_order_relaxed) &
@@ -1590,13 +1561,7 @@ static void run_mcs_tp_pass_over(usync_wait_policy_t policy)
 	tp_waiter_t b = { &lock, { 0 }, 1, order, &served, 0, 0 };
 	tp_waiter_t c = { &lock, { 0 }, 2, order, &served, 0, 0 };
 	usync_mcs_tp_node_t mine;
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = tp_hold_in_handler;
-	sigemptyset(&sa.sa_mask);
-	assert_int_equal(sigaction(SIGUSR1, &sa, NULL), 0);
-	atomic_store_explicit(&tp_in_handler, 0, memory_order_relaxed);
-	atomic_store_explicit(&tp_resume, 0, memory_order_relaxed);
+	offcore_install();
 
 	usync_mcs_tp_lock(&lock, &mine);
 	tp_start(&b);
@@ -1625,12 +1590,12 @@ static void run_mcs_tp_pass_over(usync_wait_policy_t policy)
 	usync_mcs_tp_unlock(&lock, &mine);
 
 	if (!b_slept) {
-		assert_true(tp_eventually(&c.acquired)); /* B is away */
+		assert_true(eventually(&c.acquired, 100000)); /* B is away */
 		assert_int_equal(atomic_load_explicit(&b.acquired,
 						      memory_order_acquire),
 				 0);
 	}
-	atomic_store_explicit(&tp_resume, 1, memory_order_release);
+	offcore_resume();
 	assert_int_equal(pthread_join(c.thread, NULL), 0);
 	assert_int_equal(pthread_join(b.thread, NULL), 0);
 	assert_int_equal(served, 2);
@@ -1640,7 +1605,7 @@ static void run_mcs_tp_pass_over(usync_wait_policy_t policy)
 	assert_null(atomic_load_explicit(&lock.tail, memory_order_relaxed));
 	assert_true(usync_mcs_tp_trylock(&lock, &mine));
 	usync_mcs_tp_unlock(&lock, &mine);
-	signal(SIGUSR1, SIG_DFL);
+	offcore_uninstall();
 }
 
 static void test_mcs_tp_pass_over(void **state)

@@ -31,28 +31,17 @@
 
 #include <errno.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
-#include <string.h>
 #include <time.h>
 
 #include <usync/usync.h>
 
-static usync_ticket_t lock;
-static _Atomic(unsigned) w_acquired, l_done, in_handler, resume;
-static int l_result;
+#include "offcore.h"
 
-static void hold_in_handler(int sig)
-{
-	(void)sig;
-	/* release/acquire: the handshake with the main thread. */
-	atomic_store_explicit(&in_handler, 1, memory_order_release);
-	while (!atomic_load_explicit(&resume, memory_order_acquire)) {
-		struct timespec ts = { 0, 100000 };
-		nanosleep(&ts, NULL);
-	}
-}
+static usync_ticket_t lock;
+static _Atomic(unsigned) w_acquired, l_done;
+static int l_result;
 
 static void *leaver(void *arg)
 {
@@ -82,19 +71,6 @@ static void *waiter(void *arg)
 	return NULL;
 }
 
-/* Poll `flag` for up to ~10 s (100 us steps); true if it became nonzero. */
-static bool eventually(_Atomic(unsigned) *flag, int steps)
-{
-	for (int i = 0; i < steps; i++) {
-		/* acquire: pairs with the release that sets it. */
-		if (atomic_load_explicit(flag, memory_order_acquire))
-			return true;
-		struct timespec ts = { 0, 100000 };
-		nanosleep(&ts, NULL);
-	}
-	return false;
-}
-
 static void wait_next_ticket(uint32_t n)
 {
 	/* relaxed: observation only. */
@@ -107,11 +83,7 @@ static void run(usync_wait_policy_t policy)
 {
 	usync_ticket_init(&lock);
 	assert_int_equal(usync_ticket_set_policy(&lock, policy), 0);
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = hold_in_handler;
-	sigemptyset(&sa.sa_mask);
-	assert_int_equal(sigaction(SIGUSR1, &sa, NULL), 0);
+	offcore_install();
 
 	usync_ticket_lock(&lock); /* M: ticket 0 */
 	pthread_t l, w;
@@ -123,12 +95,12 @@ static void run(usync_wait_policy_t policy)
 	struct timespec ts = { 0, 20 * 1000 * 1000 };
 	nanosleep(&ts, NULL);
 	assert_int_equal(pthread_kill(w, SIGUSR1), 0);
-	assert_true(eventually(&in_handler, 100000));
+	assert_true(eventually(&offcore_in_handler, 100000));
 	/* L gives up behind M and in front of W: ticket 1 is abandoned. */
 	assert_true(eventually(&l_done, 100000));
 	assert_int_equal(l_result, ETIMEDOUT);
 	usync_ticket_unlock(&lock); /* serves ticket 1, the abandoned one */
-	atomic_store_explicit(&resume, 1, memory_order_release);
+	offcore_resume();
 	/* W skips ticket 1 and acquires (2 s is generous; the bug spun for
 	 * ever). */
 	assert_true(eventually(&w_acquired, 20000));
@@ -140,7 +112,7 @@ static void run(usync_wait_policy_t policy)
 			 3);
 	assert_true(usync_ticket_trylock(&lock));
 	usync_ticket_unlock(&lock);
-	signal(SIGUSR1, SIG_DFL);
+	offcore_uninstall();
 }
 
 /* One policy per process (the bug needs the process's first abandonment):
