@@ -1668,6 +1668,51 @@ static void test_calibrated_at_load(void **state)
 	assert_true(usync_spin_relax_ns() > 0.0);
 }
 
+/*
+ * The handoff to a running waiter (usync_spin_extend, spin.h): pinned to
+ * one CPU, a waiter whose next pause would yield renews its budget for a
+ * holder on another CPU, USYNC_SPIN_EXTEND_MAX times at most, and never
+ * for a holder on its own CPU or on an unknown one.
+ */
+static void test_spin_extend(void **state)
+{
+	(void)state;
+	cpu_set_t was, one;
+	assert_int_equal(sched_getaffinity(0, sizeof(was), &was), 0);
+	int here = 0;
+	while (!CPU_ISSET(here, &was))
+		here++;
+	CPU_ZERO(&one);
+	CPU_SET(here, &one);
+	assert_int_equal(sched_setaffinity(0, sizeof(one), &one), 0);
+	if (usync_spin_cpu() != here) {
+		/* No CPU number from the kernel (or an emulator's own). */
+		assert_int_equal(sched_setaffinity(0, sizeof(was), &was), 0);
+		skip();
+	}
+	usync_spin_t s;
+	usync_spin_init(&s, USYNC_WAIT_YIELD);
+	uint32_t extended = 0;
+	s.steps = s.budget - 1;
+	assert_true(usync_spin_yields_next(&s));
+	usync_spin_extend(&s, here, &extended);
+	usync_spin_extend(&s, USYNC_CPU_UNKNOWN, &extended);
+	assert_int_equal(extended, 0);
+	assert_true(usync_spin_yields_next(&s)); /* it will yield */
+	for (uint32_t i = 1; i <= USYNC_SPIN_EXTEND_MAX; i++) {
+		s.steps = s.budget - 1;
+		usync_spin_extend(&s, here + 1, &extended);
+		assert_int_equal(extended, i);
+		assert_int_equal(s.steps, 0);
+		assert_false(usync_spin_yields_next(&s));
+	}
+	s.steps = s.budget - 1;
+	usync_spin_extend(&s, here + 1, &extended);
+	assert_int_equal(extended, USYNC_SPIN_EXTEND_MAX);
+	assert_true(usync_spin_yields_next(&s)); /* renewals spent */
+	assert_int_equal(sched_setaffinity(0, sizeof(was), &was), 0);
+}
+
 /* ------------------------------------------------------------ bad input */
 
 static void test_bad_input(void **state)
@@ -2331,6 +2376,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_calibrated_at_load), /* first */
+		cmocka_unit_test(test_spin_extend),
 		cmocka_unit_test(test_bad_input),
 		cmocka_unit_test(test_trylock),
 		cmocka_unit_test(test_nested),

@@ -70,6 +70,10 @@ extern "C" {
 typedef struct usync_anderson_slot {
 	/* The last ticket granted this slot, mod 2^31. */
 	USYNC_ALIGNED USYNC_ATOMIC(uint32_t) granted;
+	/* The CPU of the waiter that last took this slot in a slow path,
+	 * tagged with its ticket's low 16 bits: a hint for the waiter
+	 * behind it (usync_spin_extend; src/locks/anderson.c). */
+	USYNC_ATOMIC(uint32_t) cpu;
 } usync_anderson_slot_t;
 
 USYNC_STATIC_ASSERT(sizeof(usync_anderson_slot_t) == USYNC_CACHELINE,

@@ -157,6 +157,52 @@ static inline bool usync_spin_yields_next(const usync_spin_t *s)
 	return s->budget != UINT32_MAX && s->steps + 1 >= s->budget;
 }
 
+/*
+ * Handing the lock to a running waiter.  Under the yield and park policies
+ * the waiter next in line yields once its budget is spent.  If the holder
+ * is then running on another CPU, the lock goes to a thread that is not
+ * running, and the handoff waits for the scheduler to come back to it;
+ * with more threads than CPUs the next waiter is then often descheduled
+ * too, and every handoff costs a context switch (or several, when a CPU
+ * runs waiters further back first).  A waiter that knows it is next in
+ * line and knows the CPU its holder runs on calls usync_spin_extend()
+ * whenever usync_spin_yields_next() says the next pause would yield: if
+ * the holder is on another CPU, the budget starts again instead, up to
+ * USYNC_SPIN_EXTEND_MAX times in one wait (rounds towards parking are not
+ * counted meanwhile).  A holder on this CPU is descheduled (we are
+ * running), so then the waiter yields to it as before.  The CPUs are
+ * hints: a thread can move at any time, and a wrong one costs at most
+ * USYNC_SPIN_EXTEND_MAX budgets of spinning, or a yield.  Without
+ * oversubscription a holder releases well within one budget and this
+ * never runs.  A build sets USYNC_SPIN_EXTEND_MAX to 0 to turn it off (the
+ * model checker does: a CPU number is not memory, and the decision only
+ * paces a wait).
+ */
+#ifndef USYNC_SPIN_EXTEND_MAX
+#define USYNC_SPIN_EXTEND_MAX 8u
+#endif
+
+/* No CPU known. */
+#define USYNC_CPU_UNKNOWN (-1)
+
+/* The CPU the calling thread runs on now (sched_getcpu), or
+ * USYNC_CPU_UNKNOWN. */
+USYNC_API int usync_spin_cpu(void);
+
+/* Call when usync_spin_yields_next(s), in a wait whose holder last ran on
+ * holder_cpu (USYNC_CPU_UNKNOWN if not known): renews the budget if the
+ * holder runs on another CPU and *extended, the count of renewals in this
+ * wait (0 at its start), is below USYNC_SPIN_EXTEND_MAX. */
+static inline void usync_spin_extend(usync_spin_t *s, int holder_cpu,
+				     uint32_t *extended)
+{
+	if (*extended >= USYNC_SPIN_EXTEND_MAX || holder_cpu < 0 ||
+	    holder_cpu == usync_spin_cpu())
+		return;
+	s->steps = 0;
+	++*extended;
+}
+
 /* Back off for n relax steps, counted against the budget. */
 static inline void usync_spin_delay(usync_spin_t *s, uint32_t n)
 {
@@ -234,6 +280,34 @@ static inline uint32_t usync_wait_while(USYNC_ATOMIC(uint32_t) *word, uint32_t b
 		} else {
 			usync_spin_pause(s);
 		}
+	}
+}
+
+/*
+ * As usync_wait_while (above), for a waiter that may be next in line:
+ * whenever the next pause would yield, holder(arg) says the CPU of the
+ * thread holding the lock if that thread is the one we wait for, else
+ * USYNC_CPU_UNKNOWN, and usync_spin_extend decides.  acquire: as
+ * usync_wait_until.
+ */
+static inline uint32_t usync_wait_while_behind(USYNC_ATOMIC(uint32_t) *word,
+					       uint32_t busy, usync_spin_t *s,
+					       int (*holder)(const void *),
+					       const void *arg)
+{
+	uint32_t extended = 0;
+	for (;;) {
+		uint32_t v = atomic_load_explicit(word, memory_order_acquire);
+		if ((v & ~USYNC_PARKED) != busy)
+			return v;
+		if (USYNC_UNLIKELY(usync_spin_should_park(s))) {
+			usync_park(word, busy);
+			continue;
+		}
+		if (USYNC_SPIN_EXTEND_MAX &&
+		    USYNC_UNLIKELY(usync_spin_yields_next(s)))
+			usync_spin_extend(s, holder(arg), &extended);
+		usync_spin_pause(s);
 	}
 }
 

@@ -1,7 +1,8 @@
 /*
  * src/atomics/spin.c - the out-of-line half of the spin-wait helper
  * (usync/spin.h): calibration of the spin budget, the yield step, and the
- * futex wrappers of the park policy.
+ * futex wrappers of the park policy, and the CPU query of the handoff to a
+ * running waiter.
  *
  * The budget is a time (USYNC_SPIN_BUDGET_NS) because the cost of one
  * usync_cpu_relax() differs by two orders of magnitude across parts (PAUSE is
@@ -123,6 +124,12 @@ void usync_spin_exhausted(usync_spin_t *s)
 	sched_yield();
 	s->steps = 0;
 	s->rounds++;
+}
+
+int usync_spin_cpu(void)
+{
+	int cpu = sched_getcpu();
+	return cpu < 0 ? USYNC_CPU_UNKNOWN : cpu;
 }
 
 /* ------------------------------------------------------------- parking */

@@ -30,6 +30,10 @@
  */
 #include "lock_internal.h"
 
+/* A slot's cpu word (see publish_cpu): ticket tag above, CPU below. */
+#define CPU_TAG(ticket) ((ticket) << 16)
+#define NO_CPU 0xffffu /* in the low half: no CPU recorded */
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -46,7 +50,7 @@ int usync_anderson_init(usync_anderson_t *lock, unsigned capacity)
 		USYNC_CACHELINE, (size_t)slots * sizeof(*array));
 	if (array == NULL)
 		return ENOMEM;
-	for (uint32_t i = 0; i < slots; i++)
+	for (uint32_t i = 0; i < slots; i++) {
 		/* relaxed: not shared yet; publication of the lock orders
 		 * these.  Slot i first grants ticket i; until then it holds
 		 * ticket i - slots (the lap before), which no waiter wants.
@@ -56,6 +60,10 @@ int usync_anderson_init(usync_anderson_t *lock, unsigned capacity)
 					     : (i - slots) &
 						       USYNC_ANDERSON_TICKET_MASK,
 				      memory_order_relaxed);
+		/* relaxed: as above.  No CPU (see publish_cpu). */
+		atomic_store_explicit(&array[i].cpu, NO_CPU,
+				      memory_order_relaxed);
+	}
 	/* relaxed: as above. */
 	atomic_store_explicit(&lock->next_slot, 0, memory_order_relaxed);
 	lock->slots = array;
@@ -130,6 +138,56 @@ static int look(usync_anderson_t *lock, uint32_t *watch, uint32_t *seen)
 	}
 }
 
+/*
+ * Holders' CPUs, for the handoff to a running waiter (usync_spin_extend,
+ * usync/spin.h).  A thread in the untimed slow path records the CPU it
+ * runs on in its slot's cpu word, tagged with its ticket's low 16 bits (the
+ * slot's line is the one it is about to poll).  When the budget of the
+ * waiter of ticket w runs out, ticket w - 1 is the holder it waits for if
+ * slot w - 1 holds that ticket's grant (not a leaver's mark, nor a grant
+ * still to come), and that slot's cpu word, if its tag is w - 1's, says
+ * where the holder ran.  A hint only: relaxed, orders nothing; a stale
+ * word costs at most a few budgets of spinning or a yield.
+ */
+
+static void publish_cpu(usync_anderson_t *lock, uint32_t ticket)
+{
+#if USYNC_SPIN_EXTEND_MAX
+	int cpu = usync_spin_cpu();
+	if (cpu < 0 || cpu >= (int)NO_CPU)
+		return;
+	/* relaxed: a hint (above). */
+	atomic_store_explicit(&lock->slots[ticket & lock->mask].cpu,
+			      CPU_TAG(ticket) | (uint32_t)cpu,
+			      memory_order_relaxed);
+#else
+	(void)lock;
+	(void)ticket;
+#endif
+}
+
+struct waiter {
+	usync_anderson_t *lock;
+	const uint32_t *watch; /* the ticket whose grant we wait for */
+};
+
+/* usync_wait_while_behind's holder(): the CPU of ticket *watch - 1 if it
+ * holds the lock. */
+static int holder_cpu(const void *arg)
+{
+	const struct waiter *w = arg;
+	uint32_t h = (*w->watch - 1) & USYNC_ANDERSON_TICKET_MASK;
+	const usync_anderson_slot_t *slot = &w->lock->slots[h & w->lock->mask];
+	/* relaxed (both): a hint (above). */
+	if ((atomic_load_explicit(&slot->granted, memory_order_relaxed) &
+	     ~USYNC_PARKED) != h)
+		return USYNC_CPU_UNKNOWN;
+	uint32_t e = atomic_load_explicit(&slot->cpu, memory_order_relaxed);
+	if ((e & 0xffff0000u) != CPU_TAG(h) || (e & 0xffffu) == NO_CPU)
+		return USYNC_CPU_UNKNOWN;
+	return (int)(e & 0xffffu);
+}
+
 void usync_anderson_lock_slow(usync_anderson_t *lock, uint32_t slot,
 			      uint32_t ticket)
 {
@@ -137,10 +195,13 @@ void usync_anderson_lock_slow(usync_anderson_t *lock, uint32_t slot,
 	usync_spin_t spin;
 	usync_spin_init(&spin, (usync_wait_policy_t)lock->policy);
 	uint32_t watch = ticket, seen;
+	struct waiter me = { lock, &watch };
+	publish_cpu(lock, ticket);
 	/* Parks on the watched slot, which only this waiter watches (or,
 	 * beyond the capacity, a waiter one lap on). */
 	while (!look(lock, &watch, &seen))
-		usync_wait_while(slot_word(lock, watch), seen, &spin);
+		usync_wait_while_behind(slot_word(lock, watch), seen, &spin,
+					holder_cpu, &me);
 	debug_took(lock, ticket);
 }
 

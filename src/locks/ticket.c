@@ -15,12 +15,78 @@
 #define PARK_TABLE_SIZE 1024u
 static _Atomic(uint32_t) park_table[PARK_TABLE_SIZE];
 
-static _Atomic(uint32_t) *park_word(const usync_ticket_t *lock, uint32_t ticket)
+/* The hash of (lock, ticket) that every process-wide table is indexed by. */
+static uintptr_t ticket_hash(const usync_ticket_t *lock, uint32_t ticket)
 {
 	uintptr_t key = ((uintptr_t)lock / USYNC_CACHELINE) * 0x9e3779b1u +
 			ticket * 0x85ebca6bu;
-	return &park_table[(key ^ (key >> 15)) % PARK_TABLE_SIZE];
+	return key ^ (key >> 15);
 }
+
+static _Atomic(uint32_t) *park_word(const usync_ticket_t *lock, uint32_t ticket)
+{
+	return &park_table[ticket_hash(lock, ticket) % PARK_TABLE_SIZE];
+}
+
+#if USYNC_SPIN_EXTEND_MAX
+/*
+ * Holders' CPUs, for the handoff to a running waiter (usync_spin_extend,
+ * usync/spin.h).  A thread that enters a slow path records the CPU it runs
+ * on under (lock, ticket), tagged with the ticket's low 16 bits; the
+ * waiter next in line reads the entry of the ticket being served when its
+ * budget runs out.  An entry whose tag does not match (the holder took the
+ * fast path, or another key hashed here since) reads as unknown, and the
+ * waiter yields as it would without it.  A hint only: every access is
+ * relaxed and orders nothing, a stale or overwritten entry costs at most a
+ * few budgets of spinning or a yield, and the store is made once per
+ * contended acquisition, on a line that no handoff waits for.
+ */
+#define CPU_TAG(ticket) ((ticket) << 16)
+static _Atomic(uint32_t) holder_cpus[PARK_TABLE_SIZE];
+
+static _Atomic(uint32_t) *holder_cpu_entry(const usync_ticket_t *lock,
+					   uint32_t ticket)
+{
+	return &holder_cpus[ticket_hash(lock, ticket) % PARK_TABLE_SIZE];
+}
+
+static void publish_cpu(const usync_ticket_t *lock, uint32_t ticket)
+{
+	int cpu = usync_spin_cpu();
+	if (cpu < 0 || cpu > 0xffff)
+		return;
+	/* relaxed: a hint (above). */
+	atomic_store_explicit(holder_cpu_entry(lock, ticket),
+			      CPU_TAG(ticket) | (uint32_t)cpu,
+			      memory_order_relaxed);
+}
+
+/* Next in line behind `serving`, with the budget about to run out. */
+static void extend_behind(const usync_ticket_t *lock, uint32_t serving,
+			  usync_spin_t *spin, uint32_t *extended)
+{
+	/* relaxed: a hint (above). */
+	uint32_t e = atomic_load_explicit(holder_cpu_entry(lock, serving),
+					  memory_order_relaxed);
+	if ((e & 0xffff0000u) == CPU_TAG(serving))
+		usync_spin_extend(spin, (int)(e & 0xffffu), extended);
+}
+#else
+static void publish_cpu(const usync_ticket_t *lock, uint32_t ticket)
+{
+	(void)lock;
+	(void)ticket;
+}
+
+static void extend_behind(const usync_ticket_t *lock, uint32_t serving,
+			  usync_spin_t *spin, uint32_t *extended)
+{
+	(void)lock;
+	(void)serving;
+	(void)spin;
+	(void)extended;
+}
+#endif
 
 /*
  * Abandoned tickets (timed acquisition; the protocol is in
@@ -81,9 +147,7 @@ static uint32_t mark_next(uint32_t state, uint32_t to)
 static struct ticket_mark *mark_slot(const usync_ticket_t *lock,
 				     uint32_t ticket, uint32_t probe)
 {
-	uintptr_t key = ((uintptr_t)lock / USYNC_CACHELINE) * 0x9e3779b1u +
-			ticket * 0x85ebca6bu;
-	return &marks[((key ^ (key >> 15)) + probe) % USYNC_TICKET_MARKS];
+	return &marks[(ticket_hash(lock, ticket) + probe) % USYNC_TICKET_MARKS];
 }
 
 /* Publish (lock, ticket) as abandoned: false if no slot within the probe
@@ -408,6 +472,8 @@ void usync_ticket_lock_slow(usync_ticket_t *lock, uint32_t ticket)
 {
 	usync_spin_t spin;
 	usync_spin_init(&spin, (usync_wait_policy_t)lock->policy);
+	uint32_t extended = 0; /* budgets renewed behind a running holder */
+	publish_cpu(lock, ticket);
 	uint32_t looked = ticket; /* now_serving at the last look */
 	bool look = false;        /* something moved: look before waiting */
 	for (;; look = true) {
@@ -449,8 +515,15 @@ void usync_ticket_lock_slow(usync_ticket_t *lock, uint32_t ticket)
 				usync_spin_delay(&spin,
 						 (ahead - 1) *
 							 USYNC_TICKET_BACKOFF_STEPS);
-			else
+			else {
+				/* Next in line: see holder_cpus. */
+				if (USYNC_SPIN_EXTEND_MAX &&
+				    USYNC_UNLIKELY(
+					    usync_spin_yields_next(&spin)))
+					extend_behind(lock, serving, &spin,
+						      &extended);
 				usync_spin_pause(&spin);
+			}
 		}
 	}
 }
@@ -488,7 +561,8 @@ enum { WAIT_SERVED, WAIT_MOVED, WAIT_EXPIRED };
  * *looked) or the epoch has moved, WAIT_EXPIRED at the deadline. */
 static int ticket_wait_until(usync_ticket_t *lock, uint32_t ticket,
 			     uint32_t *looked, uint32_t epoch,
-			     usync_spin_t *spin, usync_deadline_t *d)
+			     usync_spin_t *spin, uint32_t *extended,
+			     usync_deadline_t *d)
 {
 	for (;;) {
 		/* acquire: as in usync_ticket_lock_slow. */
@@ -515,8 +589,13 @@ static int ticket_wait_until(usync_ticket_t *lock, uint32_t ticket,
 			 * delay is a few relax steps per waiter ahead. */
 			if (usync_deadline_poll(d))
 				return WAIT_EXPIRED;
-		} else if (!usync_spin_pause_until(spin, d)) {
-			return WAIT_EXPIRED;
+		} else {
+			/* Next in line: as in usync_ticket_lock_slow. */
+			if (USYNC_SPIN_EXTEND_MAX &&
+			    USYNC_UNLIKELY(usync_spin_yields_next(spin)))
+				extend_behind(lock, serving, spin, extended);
+			if (!usync_spin_pause_until(spin, d))
+				return WAIT_EXPIRED;
 		}
 	}
 }
@@ -537,6 +616,8 @@ int usync_ticket_timedlock_slow(usync_ticket_t *lock,
 		ticket = usync_fetch_and_increment(&lock->next_ticket,
 						   memory_order_relaxed);
 	uint32_t looked = ticket; /* as in usync_ticket_lock_slow */
+	uint32_t extended = 0;
+	publish_cpu(lock, ticket);
 	for (bool look = false;; look = true) {
 		/* acquire: as in usync_ticket_lock_slow (snapshot, look,
 		 * wait). */
@@ -546,7 +627,7 @@ int usync_ticket_timedlock_slow(usync_ticket_t *lock,
 		if (USYNC_UNLIKELY(look && epoch != 0))
 			ticket_settle(lock, looked, false, false);
 		int r = ticket_wait_until(lock, ticket, &looked, epoch, &spin,
-					  &d);
+					  &extended, &d);
 		if (r == WAIT_SERVED)
 			return 0;
 		if (r == WAIT_MOVED)

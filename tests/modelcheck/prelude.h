@@ -94,6 +94,11 @@ static inline void usync_mc_wait_reset(void)
 }
 #endif
 
+/* No handoff-to-a-running-waiter hint (spin.h): it asks the kernel for
+ * the CPU, and only paces a wait (here a failed poll ends the execution
+ * anyway). */
+#define USYNC_SPIN_EXTEND_MAX 0
+
 /* No calibration burst at load: it would run the spin hint above, which
  * ends the execution (src/atomics/spin.c). */
 #define USYNC_CALIBRATE_AT_LOAD 0
