@@ -57,6 +57,10 @@ extern "C" {
 typedef struct usync_clh_node {
 	USYNC_ALIGNED USYNC_ATOMIC(uint32_t) state;
 	USYNC_ATOMIC(uint32_t) next_free; /* pool link while in the pool */
+	/* Where the thread that enqueued this node in a slow path runs, and
+	 * the node it waits behind: a hint for its successor
+	 * (usync_spin_extend; src/locks/clh.c). */
+	USYNC_ATOMIC(uint32_t) cpu;
 } usync_clh_node_t;
 
 USYNC_STATIC_ASSERT(sizeof(usync_clh_node_t) == USYNC_CACHELINE,

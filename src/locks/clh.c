@@ -45,6 +45,9 @@
  */
 #include "lock_internal.h"
 
+/* No CPU in a node's cpu word (see hint_behind). */
+#define NO_CPU 0xffffu
+
 #include <stdlib.h>
 
 #define POOL_INDEX(word) ((uint32_t)((word) & 0xffffffffu))
@@ -112,6 +115,8 @@ int usync_clh_init(usync_clh_t *lock, unsigned max_threads)
 		uint32_t next = i + 1; /* index of the next pool node */
 		atomic_store_explicit(&nodes[i].next_free,
 				      i > 0 && next < nnodes ? next + 1 : 0,
+				      memory_order_relaxed);
+		atomic_store_explicit(&nodes[i].cpu, NO_CPU,
 				      memory_order_relaxed);
 	}
 	atomic_store_explicit(&lock->tail, &nodes[0], memory_order_relaxed);
@@ -181,18 +186,79 @@ static usync_clh_node_t *redirect_target(usync_clh_t *lock, uint32_t state)
 	return &lock->nodes[state - USYNC_CLH_REDIRECT];
 }
 
+/*
+ * Holders' CPUs, for the handoff to a running waiter (usync_spin_extend,
+ * usync/spin.h).  A thread in a slow path records in its node's cpu word
+ * the CPU it runs on and the node it waits behind (index + 1, above the
+ * CPU's 16 bits), when it starts to wait and whenever a redirection moves
+ * it; the line is its own node's, which its successor polls.  When the
+ * successor's budget runs out, the thread it waits for holds the lock if
+ * the node that thread waits behind reads GRANTED: nodes live as long as
+ * the lock, and that node cannot be recycled before the holder releases
+ * (it is the holder's ctx->pred).  A node enqueued by a fast path keeps
+ * the word of its last slow-path owner: the lock is then held (the fast
+ * path acquired it), but the CPU may be stale.  A hint only: relaxed,
+ * orders nothing; a wrong CPU costs at most a few budgets of spinning, or
+ * a yield.
+ */
+static void hint_behind(usync_clh_t *lock, usync_clh_node_t *node,
+			const usync_clh_node_t *pred)
+{
+#if USYNC_SPIN_EXTEND_MAX
+	int cpu = usync_spin_cpu();
+	uintptr_t behind = (uintptr_t)(pred - lock->nodes) + 1;
+	/* relaxed: a hint (above).  Nothing recorded past 16 bits. */
+	atomic_store_explicit(&node->cpu,
+			      cpu < 0 || cpu >= (int)NO_CPU || behind > 0xffffu
+				      ? NO_CPU
+				      : (uint32_t)behind << 16 | (uint32_t)cpu,
+			      memory_order_relaxed);
+#else
+	(void)lock;
+	(void)node;
+	(void)pred;
+#endif
+}
+
+struct waiter {
+	usync_clh_t *lock;
+	usync_clh_node_t *const *pred; /* the node we poll */
+};
+
+/* usync_wait_while_behind's holder(): where the owner of the node we poll
+ * runs, if it holds the lock. */
+static int holder_cpu(const void *arg)
+{
+	const struct waiter *w = arg;
+	/* relaxed (both): a hint (above). */
+	uint32_t e = atomic_load_explicit(&(*w->pred)->cpu,
+					  memory_order_relaxed);
+	uint32_t behind = e >> 16, cpu = e & 0xffffu;
+	if (behind == 0 || behind > w->lock->nnodes || cpu == NO_CPU ||
+	    (atomic_load_explicit(&w->lock->nodes[behind - 1].state,
+				  memory_order_relaxed) &
+	     ~USYNC_PARKED) != USYNC_CLH_GRANTED)
+		return USYNC_CPU_UNKNOWN;
+	return (int)cpu;
+}
+
 static usync_clh_node_t *wait_behind(usync_clh_t *lock,
+				     usync_clh_node_t *node,
 				     usync_clh_node_t *pred)
 {
 	usync_spin_t spin;
 	usync_spin_init(&spin, (usync_wait_policy_t)lock->policy);
+	struct waiter me = { lock, &pred };
 	for (;;) {
-		/* acquire (inside usync_wait_while): pairs with the release
-		 * of GRANTED in usync_clh_unlock, or of the redirection in
-		 * usync_clh_trylock_queued.  Parks on pred, which only we,
-		 * its successor, watch. */
-		uint32_t state = usync_wait_while(&pred->state,
-						  USYNC_CLH_WAITING, &spin) &
+		hint_behind(lock, node, pred);
+		/* acquire (inside usync_wait_while_behind): pairs with the
+		 * release of GRANTED in usync_clh_unlock, or of the
+		 * redirection in usync_clh_trylock_queued.  Parks on pred,
+		 * which only we, its successor, watch. */
+		uint32_t state = usync_wait_while_behind(&pred->state,
+							 USYNC_CLH_WAITING,
+							 &spin, holder_cpu,
+							 &me) &
 				 ~USYNC_PARKED;
 		if (state == USYNC_CLH_GRANTED)
 			return pred;
@@ -205,7 +271,7 @@ static usync_clh_node_t *wait_behind(usync_clh_t *lock,
 void usync_clh_lock_slow(usync_clh_t *lock, usync_clh_ctx_t *ctx,
 			 usync_clh_node_t *pred)
 {
-	ctx->pred = wait_behind(lock, pred);
+	ctx->pred = wait_behind(lock, ctx->node, pred);
 }
 
 /* ctx now holds the lock, acquired behind pred. */
