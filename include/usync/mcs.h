@@ -64,11 +64,7 @@ typedef struct usync_mcs_node {
 	/* The lock's policy, copied by the owner once it has the tail line
 	 * (after its swap), so that the unlock's handoff reads nothing of
 	 * the lock: the next arrival's swap may have taken that line. */
-	uint32_t policy; /* | USYNC_MCS_WAITED after a long wait */
-	/* The CPU our successor runs on, written by it as it links in; the
-	 * unlock passes it on in the lock's `holder` hint (usync_spin_extend;
-	 * src/locks/mcs.c). */
-	USYNC_ATOMIC(uint32_t) succ_cpu;
+	uint32_t policy;
 } usync_mcs_node_t;
 
 USYNC_STATIC_ASSERT(sizeof(usync_mcs_node_t) == USYNC_CACHELINE,
@@ -77,10 +73,6 @@ USYNC_STATIC_ASSERT(sizeof(usync_mcs_node_t) == USYNC_CACHELINE,
 typedef struct usync_mcs {
 	USYNC_ATOMIC(usync_mcs_node_t *) tail; /* NULL when free */
 	uint32_t policy;
-	/* Who is being handed the lock and the CPU it runs on, written by a
-	 * releaser that had waited long: a hint for the waiter behind that
-	 * node (USYNC_MCS_HOLDER, src/locks/mcs.c). */
-	USYNC_ATOMIC(uint32_t) holder;
 #if USYNC_DEBUG_CHECKS
 	USYNC_ATOMIC(void *) debug_holder; /* see USYNC_DEBUG_NODE_ENTER */
 #endif
@@ -89,27 +81,11 @@ typedef struct usync_mcs {
 #if USYNC_DEBUG_CHECKS
 #define USYNC_MCS_INITIALIZER                                                  \
 	{ USYNC_ATOMIC_INIT(NULL), USYNC_DEFAULT_WAIT_POLICY,                  \
-	  USYNC_ATOMIC_INIT(USYNC_MCS_NO_HOLDER), USYNC_ATOMIC_INIT(NULL) }
+	  USYNC_ATOMIC_INIT(NULL) }
 #else
 #define USYNC_MCS_INITIALIZER                                                  \
-	{ USYNC_ATOMIC_INIT(NULL), USYNC_DEFAULT_WAIT_POLICY,                  \
-	  USYNC_ATOMIC_INIT(USYNC_MCS_NO_HOLDER) }
+	{ USYNC_ATOMIC_INIT(NULL), USYNC_DEFAULT_WAIT_POLICY }
 #endif
-
-/*
- * The holder hint (the handoff to a running waiter, usync_spin_extend in
- * usync/spin.h): bits 12-31 name a node (its address in cache lines, mod
- * 2^20), bits 0-11 the CPU of the thread whose node it is; 0xfff: no CPU.
- * Node policy bit USYNC_MCS_WAITED: the owner's wait spent at least one
- * spin budget, so its unlock writes the hint (a short wait does not, and a
- * two-thread handoff pays nothing for it).
- */
-#define USYNC_MCS_NO_CPU 0xfffu
-#define USYNC_MCS_NO_HOLDER 0xffffffffu
-#define USYNC_MCS_HOLDER(node, cpu)                                            \
-	((uint32_t)(((uintptr_t)(node) / USYNC_CACHELINE) << 12) |             \
-	 ((cpu) & USYNC_MCS_NO_CPU))
-#define USYNC_MCS_WAITED 0x80000000u
 
 /* The low bit of a node's `next` (nodes are cache-line aligned): the
  * successor queued with usync_mcs_lock, never leaves, and may be handed
@@ -137,8 +113,6 @@ static inline void usync_mcs_init(usync_mcs_t *lock)
 	atomic_store_explicit(&lock->tail, (usync_mcs_node_t *)NULL,
 			      memory_order_relaxed);
 	lock->policy = USYNC_WAIT_DEFAULT;
-	atomic_store_explicit(&lock->holder, USYNC_MCS_NO_HOLDER,
-			      memory_order_relaxed);
 #if USYNC_DEBUG_CHECKS
 	atomic_store_explicit(&lock->debug_holder, (void *)NULL,
 			      memory_order_relaxed);
@@ -159,10 +133,6 @@ static inline void usync_mcs_node_prepare(usync_mcs_node_t *node)
 	atomic_store_explicit(&node->next, (usync_mcs_node_t *)NULL,
 			      memory_order_relaxed);
 	atomic_store_explicit(&node->locked, 1, memory_order_relaxed);
-#if USYNC_SPIN_EXTEND_MAX
-	atomic_store_explicit(&node->succ_cpu, USYNC_MCS_NO_CPU,
-			      memory_order_relaxed);
-#endif
 }
 
 /* true if acquired (the queue was empty).  Never waits. */
@@ -264,26 +234,12 @@ static inline void usync_mcs_unlock(usync_mcs_t *lock, usync_mcs_node_t *node)
 			return;
 	} else if ((uintptr_t)next & USYNC_MCS_NEXT_UNTIMED) {
 		/* An untimed successor: it never leaves, so its node stays
-		 * queued behind ours and nobody else writes our next. */
-		usync_mcs_node_t *succ = usync_mcs_untag(next);
-		uint32_t policy = node->policy;
-		if (USYNC_UNLIKELY(policy & USYNC_MCS_WAITED))
-			/* relaxed (both): a hint, ordering nothing; before
-			 * the grant, after which the lock may be gone. */
-			atomic_store_explicit(
-				&lock->holder,
-				USYNC_MCS_HOLDER(succ,
-						 atomic_load_explicit(
-							 &node->succ_cpu,
-							 memory_order_relaxed)),
-				memory_order_relaxed);
-		/* release (in usync_wake_store): pairs with its acquire load
+		 * queued behind ours and nobody else writes our next.
+		 * release (in usync_wake_store): pairs with its acquire load
 		 * of `locked`; publishes the critical section, wakes it if it
 		 * parked.  MCS'91's one store. */
-		usync_wake_store(&succ->locked, 0,
-				 (usync_wait_policy_t)(policy &
-						       ~USYNC_MCS_WAITED),
-				 1);
+		usync_wake_store(&usync_mcs_untag(next)->locked, 0,
+				 (usync_wait_policy_t)node->policy, 1);
 		return;
 	}
 	/* A timed successor, which may be leaving right now, or one still

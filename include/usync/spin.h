@@ -196,12 +196,18 @@ USYNC_API int usync_spin_cpu(void);
 static inline void usync_spin_extend(usync_spin_t *s, int holder_cpu,
 				     uint32_t *extended)
 {
+#if USYNC_SPIN_EXTEND_MAX
 	if (*extended >= USYNC_SPIN_EXTEND_MAX || holder_cpu < 0 ||
 	    holder_cpu == usync_spin_cpu())
 		return;
 	s->steps = 0;
 	s->rounds++;
 	++*extended;
+#else
+	(void)s;
+	(void)holder_cpu;
+	(void)extended;
+#endif
 }
 
 /* Back off for n relax steps, counted against the budget. */

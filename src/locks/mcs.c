@@ -49,85 +49,10 @@
 /* N->prev once N's predecessor has claimed N to hand it the lock. */
 #define GRANTED ((usync_mcs_node_t *)(uintptr_t)1)
 
-/*
- * Holders' CPUs, for the handoff to a running waiter (usync_spin_extend,
- * usync/spin.h).  A waiter cannot look at its predecessor's node (it may be
- * gone by then), so the news comes through the lock: an arriving waiter
- * writes the CPU it runs on into its predecessor's node as it links in
- * (succ_cpu, on the line the link writes anyway), and a releaser whose own
- * wait was long (USYNC_MCS_WAITED: a spin budget or more) writes, before
- * it grants its successor, that successor's node and CPU into the lock's
- * `holder` word.  A waiter whose budget runs out reads `holder`: if it
- * names our predecessor, that is the holder and where it runs.  A waiter
- * behind a holder whose predecessor waited only briefly finds no hint and
- * yields as before; without oversubscription a wait is shorter than a
- * budget, so the word is not written.  A hint only: relaxed, orders
- * nothing; a stale or colliding word costs at most a few budgets of
- * spinning, or a yield.
- */
-struct waiter {
-	usync_mcs_t *lock;
-	usync_mcs_node_t *pred; /* our predecessor when we linked in */
-};
-
-/* usync_wait_while_behind's holder(). */
-static int holder_cpu(const void *arg)
-{
-	const struct waiter *w = arg;
-	/* relaxed: a hint (above). */
-	uint32_t h = atomic_load_explicit(&w->lock->holder,
-					  memory_order_relaxed);
-	uint32_t cpu = h & USYNC_MCS_NO_CPU;
-	if (h == USYNC_MCS_NO_HOLDER || cpu == USYNC_MCS_NO_CPU ||
-	    h != USYNC_MCS_HOLDER(w->pred, cpu))
-		return USYNC_CPU_UNKNOWN;
-	return (int)cpu;
-}
-
-/* Before the link into pred: tell it where we run. */
-static void tell_pred(usync_mcs_node_t *pred)
-{
-#if USYNC_SPIN_EXTEND_MAX
-	int cpu = usync_spin_cpu();
-	/* relaxed: a hint (above); the release link publishes it. */
-	atomic_store_explicit(&pred->succ_cpu,
-			      cpu < 0 || cpu >= (int)USYNC_MCS_NO_CPU
-				      ? USYNC_MCS_NO_CPU
-				      : (uint32_t)cpu,
-			      memory_order_relaxed);
-#else
-	(void)pred;
-#endif
-}
-
-/* We hold the lock after a wait: mark the node if the wait was long. */
-static void note_wait(usync_mcs_node_t *node, const usync_spin_t *spin)
-{
-	if (USYNC_SPIN_EXTEND_MAX && spin->rounds != 0)
-		node->policy |= USYNC_MCS_WAITED;
-}
-
-/* Before granting succ: name it in the hint if our wait was long. */
-static void hint_holder(usync_mcs_t *lock, usync_mcs_node_t *node,
-			usync_mcs_node_t *succ)
-{
-	if (!(node->policy & USYNC_MCS_WAITED))
-		return;
-	/* relaxed (both): a hint (above). */
-	atomic_store_explicit(
-		&lock->holder,
-		USYNC_MCS_HOLDER(succ, atomic_load_explicit(
-					       &node->succ_cpu,
-					       memory_order_relaxed)),
-		memory_order_relaxed);
-}
-
 void usync_mcs_lock_slow(usync_mcs_t *lock, usync_mcs_node_t *node,
 			 usync_mcs_node_t *pred)
 {
 	usync_spin_t spin;
-	struct waiter me = { lock, pred };
-	tell_pred(pred);
 	/* relaxed: published by the release link below; the predecessor's
 	 * grant reads it with an exchange after its acquire claim. */
 	atomic_store_explicit(&node->prev, pred, memory_order_relaxed);
@@ -140,10 +65,9 @@ void usync_mcs_lock_slow(usync_mcs_t *lock, usync_mcs_node_t *node,
 						   USYNC_MCS_NEXT_UNTIMED),
 			      memory_order_release);
 	usync_spin_init(&spin, (usync_wait_policy_t)lock->policy);
-	/* acquire (inside usync_wait_while_behind): pairs with the
-	 * predecessor's release of 0 in grant; parks on our own node. */
-	usync_wait_while_behind(&node->locked, 1, &spin, holder_cpu, &me);
-	note_wait(node, &spin);
+	/* acquire (inside usync_wait_while): pairs with the predecessor's
+	 * release of 0 in grant; parks on our own node. */
+	usync_wait_while(&node->locked, 1, &spin);
 }
 
 /*
@@ -229,7 +153,6 @@ static void grant(usync_mcs_t *lock, usync_mcs_node_t *node,
 						       memory_order_release);
 	if (prev == NULL)
 		wait_ack(lock, node);
-	hint_holder(lock, node, next);
 	/* release: pairs with next's acquire load of `locked`; publishes the
 	 * critical section, wakes next if it parked.  Our last access to
 	 * next (the futex wake aside, which tolerates a reused word). */
@@ -243,13 +166,12 @@ void usync_mcs_unlock_slow(usync_mcs_t *lock, usync_mcs_node_t *node)
 		claim_next(lock, node, (usync_mcs_node_t *)NULL);
 	if (next == NULL)
 		return;
-	if ((uintptr_t)next & USYNC_MCS_NEXT_UNTIMED) {
-		hint_holder(lock, node, usync_mcs_untag(next));
+	if ((uintptr_t)next & USYNC_MCS_NEXT_UNTIMED)
 		/* release: as in usync_mcs_unlock (an untimed successor that
 		 * linked in while we looked). */
 		usync_wake_store(&usync_mcs_untag(next)->locked, 0,
 				 (usync_wait_policy_t)lock->policy, 1);
-	} else
+	else
 		grant(lock, node, next);
 }
 
@@ -350,16 +272,13 @@ int usync_mcs_timedlock_slow(usync_mcs_t *lock, usync_mcs_node_t *node,
 		return 0;
 	/* relaxed: published by the release link, as in lock_slow. */
 	atomic_store_explicit(&node->prev, pred, memory_order_relaxed);
-	tell_pred(pred);
 	/* release: as in usync_mcs_lock_slow. */
 	atomic_store_explicit(&pred->next, node, memory_order_release);
 	usync_spin_init(&spin, (usync_wait_policy_t)lock->policy);
 	uint32_t seen;
 	/* acquire (inside): pairs with grant's release of 0. */
-	if (usync_wait_while_deadline(&node->locked, 1, &seen, &spin, &d)) {
-		note_wait(node, &spin);
+	if (usync_wait_while_deadline(&node->locked, 1, &seen, &spin, &d))
 		return 0;
-	}
 	return leave(lock, node, &spin) ? 0 : ETIMEDOUT;
 }
 
