@@ -30,9 +30,9 @@
  */
 #include "lock_internal.h"
 
-/* A slot's cpu word (see publish_cpu): ticket tag above, CPU below. */
-#define CPU_TAG(ticket) ((ticket) << 16)
-#define NO_CPU 0xffffu /* in the low half: no CPU recorded */
+/* A slot's cpu word (see anderson_publish_cpu): ticket tag above, CPU below. */
+#define ANDERSON_CPU_TAG(ticket) ((ticket) << 16)
+#define ANDERSON_NO_CPU 0xffffu /* in the low half: no CPU recorded */
 
 #include <stdlib.h>
 #include <string.h>
@@ -60,8 +60,8 @@ int usync_anderson_init(usync_anderson_t *lock, unsigned capacity)
 					     : (i - slots) &
 						       USYNC_ANDERSON_TICKET_MASK,
 				      memory_order_relaxed);
-		/* relaxed: as above.  No CPU (see publish_cpu). */
-		atomic_store_explicit(&array[i].cpu, NO_CPU,
+		/* relaxed: as above.  No CPU (see anderson_publish_cpu). */
+		atomic_store_explicit(&array[i].cpu, ANDERSON_NO_CPU,
 				      memory_order_relaxed);
 	}
 	/* relaxed: as above. */
@@ -150,15 +150,15 @@ static int look(usync_anderson_t *lock, uint32_t *watch, uint32_t *seen)
  * word costs at most a few budgets of spinning or a yield.
  */
 
-static void publish_cpu(usync_anderson_t *lock, uint32_t ticket)
+static void anderson_publish_cpu(usync_anderson_t *lock, uint32_t ticket)
 {
 #if USYNC_SPIN_EXTEND_MAX
 	int cpu = usync_spin_cpu();
-	if (cpu < 0 || cpu >= (int)NO_CPU)
+	if (cpu < 0 || cpu >= (int)ANDERSON_NO_CPU)
 		return;
 	/* relaxed: a hint (above). */
 	atomic_store_explicit(&lock->slots[ticket & lock->mask].cpu,
-			      CPU_TAG(ticket) | (uint32_t)cpu,
+			      ANDERSON_CPU_TAG(ticket) | (uint32_t)cpu,
 			      memory_order_relaxed);
 #else
 	(void)lock;
@@ -166,16 +166,16 @@ static void publish_cpu(usync_anderson_t *lock, uint32_t ticket)
 #endif
 }
 
-struct waiter {
+struct anderson_waiter {
 	usync_anderson_t *lock;
 	const uint32_t *watch; /* the ticket whose grant we wait for */
 };
 
 /* usync_wait_while_behind's holder(): the CPU of ticket *watch - 1 if it
  * holds the lock. */
-static int holder_cpu(const void *arg)
+static int anderson_holder_cpu(const void *arg)
 {
-	const struct waiter *w = arg;
+	const struct anderson_waiter *w = arg;
 	uint32_t h = (*w->watch - 1) & USYNC_ANDERSON_TICKET_MASK;
 	const usync_anderson_slot_t *slot = &w->lock->slots[h & w->lock->mask];
 	/* relaxed (both): a hint (above). */
@@ -183,7 +183,8 @@ static int holder_cpu(const void *arg)
 	     ~USYNC_PARKED) != h)
 		return USYNC_CPU_UNKNOWN;
 	uint32_t e = atomic_load_explicit(&slot->cpu, memory_order_relaxed);
-	if ((e & 0xffff0000u) != CPU_TAG(h) || (e & 0xffffu) == NO_CPU)
+	if ((e & 0xffff0000u) != ANDERSON_CPU_TAG(h) ||
+	    (e & 0xffffu) == ANDERSON_NO_CPU)
 		return USYNC_CPU_UNKNOWN;
 	return (int)(e & 0xffffu);
 }
@@ -195,13 +196,13 @@ void usync_anderson_lock_slow(usync_anderson_t *lock, uint32_t slot,
 	usync_spin_t spin;
 	usync_spin_init(&spin, (usync_wait_policy_t)lock->policy);
 	uint32_t watch = ticket, seen;
-	struct waiter me = { lock, &watch };
-	publish_cpu(lock, ticket);
+	struct anderson_waiter me = { lock, &watch };
+	anderson_publish_cpu(lock, ticket);
 	/* Parks on the watched slot, which only this waiter watches (or,
 	 * beyond the capacity, a waiter one lap on). */
 	while (!look(lock, &watch, &seen))
 		usync_wait_while_behind(slot_word(lock, watch), seen, &spin,
-					holder_cpu, &me);
+					anderson_holder_cpu, &me);
 	debug_took(lock, ticket);
 }
 

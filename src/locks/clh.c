@@ -45,8 +45,8 @@
  */
 #include "lock_internal.h"
 
-/* No CPU in a node's cpu word (see hint_behind). */
-#define NO_CPU 0xffffu
+/* No CPU in a node's cpu word (see clh_hint_behind). */
+#define CLH_NO_CPU 0xffffu
 
 #include <stdlib.h>
 
@@ -116,7 +116,7 @@ int usync_clh_init(usync_clh_t *lock, unsigned max_threads)
 		atomic_store_explicit(&nodes[i].next_free,
 				      i > 0 && next < nnodes ? next + 1 : 0,
 				      memory_order_relaxed);
-		atomic_store_explicit(&nodes[i].cpu, NO_CPU,
+		atomic_store_explicit(&nodes[i].cpu, CLH_NO_CPU,
 				      memory_order_relaxed);
 	}
 	atomic_store_explicit(&lock->tail, &nodes[0], memory_order_relaxed);
@@ -201,7 +201,7 @@ static usync_clh_node_t *redirect_target(usync_clh_t *lock, uint32_t state)
  * orders nothing; a wrong CPU costs at most a few budgets of spinning, or
  * a yield.
  */
-static void hint_behind(usync_clh_t *lock, usync_clh_node_t *node,
+static void clh_hint_behind(usync_clh_t *lock, usync_clh_node_t *node,
 			const usync_clh_node_t *pred)
 {
 #if USYNC_SPIN_EXTEND_MAX
@@ -209,8 +209,8 @@ static void hint_behind(usync_clh_t *lock, usync_clh_node_t *node,
 	uintptr_t behind = (uintptr_t)(pred - lock->nodes) + 1;
 	/* relaxed: a hint (above).  Nothing recorded past 16 bits. */
 	atomic_store_explicit(&node->cpu,
-			      cpu < 0 || cpu >= (int)NO_CPU || behind > 0xffffu
-				      ? NO_CPU
+			      cpu < 0 || cpu >= (int)CLH_NO_CPU || behind > 0xffffu
+				      ? CLH_NO_CPU
 				      : (uint32_t)behind << 16 | (uint32_t)cpu,
 			      memory_order_relaxed);
 #else
@@ -220,21 +220,21 @@ static void hint_behind(usync_clh_t *lock, usync_clh_node_t *node,
 #endif
 }
 
-struct waiter {
+struct clh_waiter {
 	usync_clh_t *lock;
 	usync_clh_node_t *const *pred; /* the node we poll */
 };
 
 /* usync_wait_while_behind's holder(): where the owner of the node we poll
  * runs, if it holds the lock. */
-static int holder_cpu(const void *arg)
+static int clh_holder_cpu(const void *arg)
 {
-	const struct waiter *w = arg;
+	const struct clh_waiter *w = arg;
 	/* relaxed (both): a hint (above). */
 	uint32_t e = atomic_load_explicit(&(*w->pred)->cpu,
 					  memory_order_relaxed);
 	uint32_t behind = e >> 16, cpu = e & 0xffffu;
-	if (behind == 0 || behind > w->lock->nnodes || cpu == NO_CPU ||
+	if (behind == 0 || behind > w->lock->nnodes || cpu == CLH_NO_CPU ||
 	    (atomic_load_explicit(&w->lock->nodes[behind - 1].state,
 				  memory_order_relaxed) &
 	     ~USYNC_PARKED) != USYNC_CLH_GRANTED)
@@ -248,16 +248,16 @@ static usync_clh_node_t *wait_behind(usync_clh_t *lock,
 {
 	usync_spin_t spin;
 	usync_spin_init(&spin, (usync_wait_policy_t)lock->policy);
-	struct waiter me = { lock, &pred };
+	struct clh_waiter me = { lock, &pred };
 	for (;;) {
-		hint_behind(lock, node, pred);
+		clh_hint_behind(lock, node, pred);
 		/* acquire (inside usync_wait_while_behind): pairs with the
 		 * release of GRANTED in usync_clh_unlock, or of the
 		 * redirection in usync_clh_trylock_queued.  Parks on pred,
 		 * which only we, its successor, watch. */
 		uint32_t state = usync_wait_while_behind(&pred->state,
 							 USYNC_CLH_WAITING,
-							 &spin, holder_cpu,
+							 &spin, clh_holder_cpu,
 							 &me) &
 				 ~USYNC_PARKED;
 		if (state == USYNC_CLH_GRANTED)

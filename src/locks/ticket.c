@@ -41,44 +41,44 @@ static _Atomic(uint32_t) *park_word(const usync_ticket_t *lock, uint32_t ticket)
  * few budgets of spinning or a yield, and the store is made once per
  * contended acquisition, on a line that no handoff waits for.
  */
-#define CPU_TAG(ticket) ((ticket) << 16)
-static _Atomic(uint32_t) holder_cpus[PARK_TABLE_SIZE];
+#define TICKET_CPU_TAG(ticket) ((ticket) << 16)
+static _Atomic(uint32_t) ticket_holder_cpus[PARK_TABLE_SIZE];
 
-static _Atomic(uint32_t) *holder_cpu_entry(const usync_ticket_t *lock,
+static _Atomic(uint32_t) *ticket_holder_cpu_entry(const usync_ticket_t *lock,
 					   uint32_t ticket)
 {
-	return &holder_cpus[ticket_hash(lock, ticket) % PARK_TABLE_SIZE];
+	return &ticket_holder_cpus[ticket_hash(lock, ticket) % PARK_TABLE_SIZE];
 }
 
-static void publish_cpu(const usync_ticket_t *lock, uint32_t ticket)
+static void ticket_publish_cpu(const usync_ticket_t *lock, uint32_t ticket)
 {
 	int cpu = usync_spin_cpu();
 	if (cpu < 0 || cpu > 0xffff)
 		return;
 	/* relaxed: a hint (above). */
-	atomic_store_explicit(holder_cpu_entry(lock, ticket),
-			      CPU_TAG(ticket) | (uint32_t)cpu,
+	atomic_store_explicit(ticket_holder_cpu_entry(lock, ticket),
+			      TICKET_CPU_TAG(ticket) | (uint32_t)cpu,
 			      memory_order_relaxed);
 }
 
 /* Next in line behind `serving`, with the budget about to run out. */
-static void extend_behind(const usync_ticket_t *lock, uint32_t serving,
+static void ticket_extend_behind(const usync_ticket_t *lock, uint32_t serving,
 			  usync_spin_t *spin, uint32_t *extended)
 {
 	/* relaxed: a hint (above). */
-	uint32_t e = atomic_load_explicit(holder_cpu_entry(lock, serving),
+	uint32_t e = atomic_load_explicit(ticket_holder_cpu_entry(lock, serving),
 					  memory_order_relaxed);
-	if ((e & 0xffff0000u) == CPU_TAG(serving))
+	if ((e & 0xffff0000u) == TICKET_CPU_TAG(serving))
 		usync_spin_extend(spin, (int)(e & 0xffffu), extended);
 }
 #else
-static void publish_cpu(const usync_ticket_t *lock, uint32_t ticket)
+static void ticket_publish_cpu(const usync_ticket_t *lock, uint32_t ticket)
 {
 	(void)lock;
 	(void)ticket;
 }
 
-static void extend_behind(const usync_ticket_t *lock, uint32_t serving,
+static void ticket_extend_behind(const usync_ticket_t *lock, uint32_t serving,
 			  usync_spin_t *spin, uint32_t *extended)
 {
 	(void)lock;
@@ -473,7 +473,7 @@ void usync_ticket_lock_slow(usync_ticket_t *lock, uint32_t ticket)
 	usync_spin_t spin;
 	usync_spin_init(&spin, (usync_wait_policy_t)lock->policy);
 	uint32_t extended = 0; /* budgets renewed behind a running holder */
-	publish_cpu(lock, ticket);
+	ticket_publish_cpu(lock, ticket);
 	uint32_t looked = ticket; /* now_serving at the last look */
 	bool look = false;        /* something moved: look before waiting */
 	for (;; look = true) {
@@ -516,11 +516,11 @@ void usync_ticket_lock_slow(usync_ticket_t *lock, uint32_t ticket)
 						 (ahead - 1) *
 							 USYNC_TICKET_BACKOFF_STEPS);
 			else {
-				/* Next in line: see holder_cpus. */
+				/* Next in line: see ticket_holder_cpus. */
 				if (USYNC_SPIN_EXTEND_MAX &&
 				    USYNC_UNLIKELY(
 					    usync_spin_yields_next(&spin)))
-					extend_behind(lock, serving, &spin,
+					ticket_extend_behind(lock, serving, &spin,
 						      &extended);
 				usync_spin_pause(&spin);
 			}
@@ -593,7 +593,7 @@ static int ticket_wait_until(usync_ticket_t *lock, uint32_t ticket,
 			/* Next in line: as in usync_ticket_lock_slow. */
 			if (USYNC_SPIN_EXTEND_MAX &&
 			    USYNC_UNLIKELY(usync_spin_yields_next(spin)))
-				extend_behind(lock, serving, spin, extended);
+				ticket_extend_behind(lock, serving, spin, extended);
 			if (!usync_spin_pause_until(spin, d))
 				return WAIT_EXPIRED;
 		}
@@ -617,7 +617,7 @@ int usync_ticket_timedlock_slow(usync_ticket_t *lock,
 						   memory_order_relaxed);
 	uint32_t looked = ticket; /* as in usync_ticket_lock_slow */
 	uint32_t extended = 0;
-	publish_cpu(lock, ticket);
+	ticket_publish_cpu(lock, ticket);
 	for (bool look = false;; look = true) {
 		/* acquire: as in usync_ticket_lock_slow (snapshot, look,
 		 * wait). */
