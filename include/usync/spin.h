@@ -273,29 +273,13 @@ static inline uint32_t usync_wait_until(USYNC_ATOMIC(uint32_t) *word,
 	}
 }
 
-/* Wait while *word == busy (the top bit ignored); returns the new value.
- * acquire: as usync_wait_until. */
-static inline uint32_t usync_wait_while(USYNC_ATOMIC(uint32_t) *word, uint32_t busy,
-					usync_spin_t *s)
-{
-	for (;;) {
-		uint32_t v = atomic_load_explicit(word, memory_order_acquire);
-		if ((v & ~USYNC_PARKED) != busy)
-			return v;
-		if (USYNC_UNLIKELY(usync_spin_should_park(s))) {
-			usync_park(word, busy);
-		} else {
-			usync_spin_pause(s);
-		}
-	}
-}
-
 /*
- * As usync_wait_while (above), for a waiter that may be next in line:
- * whenever the next pause would yield, holder(arg) says the CPU of the
- * thread holding the lock if that thread is the one we wait for, else
- * USYNC_CPU_UNKNOWN, and usync_spin_extend decides.  acquire: as
- * usync_wait_until.
+ * Wait while *word == busy (the top bit ignored); returns the new value,
+ * for a waiter that may be next in line: whenever the next pause would
+ * yield, holder(arg) says the CPU of the thread holding the lock if that
+ * thread is the one we wait for, else USYNC_CPU_UNKNOWN, and
+ * usync_spin_extend decides.  holder NULL: no such hint (usync_wait_while).
+ * acquire: as usync_wait_until.
  */
 static inline uint32_t usync_wait_while_behind(USYNC_ATOMIC(uint32_t) *word,
 					       uint32_t busy, usync_spin_t *s,
@@ -311,11 +295,19 @@ static inline uint32_t usync_wait_while_behind(USYNC_ATOMIC(uint32_t) *word,
 			usync_park(word, busy);
 			continue;
 		}
-		if (USYNC_SPIN_EXTEND_MAX &&
+		if (USYNC_SPIN_EXTEND_MAX && holder != NULL &&
 		    USYNC_UNLIKELY(usync_spin_yields_next(s)))
 			usync_spin_extend(s, holder(arg), &extended);
 		usync_spin_pause(s);
 	}
+}
+
+/* Wait while *word == busy (the top bit ignored); returns the new value.
+ * acquire: as usync_wait_until. */
+static inline uint32_t usync_wait_while(USYNC_ATOMIC(uint32_t) *word, uint32_t busy,
+					usync_spin_t *s)
+{
+	return usync_wait_while_behind(word, busy, s, NULL, NULL);
 }
 
 /*
