@@ -45,9 +45,10 @@ static _Atomic(uint32_t) *park_word(const usync_ticket_t *lock, uint32_t ticket)
 static _Atomic(uint32_t) ticket_holder_cpus[PARK_TABLE_SIZE];
 
 static _Atomic(uint32_t) *ticket_holder_cpu_entry(const usync_ticket_t *lock,
-					   uint32_t ticket)
+						  uint32_t ticket)
 {
-	return &ticket_holder_cpus[ticket_hash(lock, ticket) % PARK_TABLE_SIZE];
+	return &ticket_holder_cpus[ticket_hash(lock, ticket) %
+				   PARK_TABLE_SIZE];
 }
 
 static void ticket_publish_cpu(const usync_ticket_t *lock, uint32_t ticket)
@@ -62,12 +63,13 @@ static void ticket_publish_cpu(const usync_ticket_t *lock, uint32_t ticket)
 }
 
 /* Next in line behind `serving`, with the budget about to run out. */
-static void ticket_extend_behind(const usync_ticket_t *lock, uint32_t serving,
-			  usync_spin_t *spin, uint32_t *extended)
+static void ticket_extend_behind(const usync_ticket_t *lock,
+				 uint32_t serving, usync_spin_t *spin,
+				 uint32_t *extended)
 {
 	/* relaxed: a hint (above). */
-	uint32_t e = atomic_load_explicit(ticket_holder_cpu_entry(lock, serving),
-					  memory_order_relaxed);
+	uint32_t e = atomic_load_explicit(
+		ticket_holder_cpu_entry(lock, serving), memory_order_relaxed);
 	if ((e & 0xffff0000u) == TICKET_CPU_TAG(serving))
 		usync_spin_extend(spin, (int)(e & 0xffffu), extended);
 }
@@ -78,8 +80,9 @@ static void ticket_publish_cpu(const usync_ticket_t *lock, uint32_t ticket)
 	(void)ticket;
 }
 
-static void ticket_extend_behind(const usync_ticket_t *lock, uint32_t serving,
-			  usync_spin_t *spin, uint32_t *extended)
+static void ticket_extend_behind(const usync_ticket_t *lock,
+				 uint32_t serving, usync_spin_t *spin,
+				 uint32_t *extended)
 {
 	(void)lock;
 	(void)serving;
@@ -520,8 +523,8 @@ void usync_ticket_lock_slow(usync_ticket_t *lock, uint32_t ticket)
 				if (USYNC_SPIN_EXTEND_MAX &&
 				    USYNC_UNLIKELY(
 					    usync_spin_yields_next(&spin)))
-					ticket_extend_behind(lock, serving, &spin,
-						      &extended);
+					ticket_extend_behind(lock, serving,
+							     &spin, &extended);
 				usync_spin_pause(&spin);
 			}
 		}
@@ -593,7 +596,8 @@ static int ticket_wait_until(usync_ticket_t *lock, uint32_t ticket,
 			/* Next in line: as in usync_ticket_lock_slow. */
 			if (USYNC_SPIN_EXTEND_MAX &&
 			    USYNC_UNLIKELY(usync_spin_yields_next(spin)))
-				ticket_extend_behind(lock, serving, spin, extended);
+				ticket_extend_behind(lock, serving, spin,
+						     extended);
 			if (!usync_spin_pause_until(spin, d))
 				return WAIT_EXPIRED;
 		}
