@@ -169,8 +169,8 @@ static inline bool usync_spin_yields_next(const usync_spin_t *s)
  * whenever usync_spin_yields_next() says the next pause would yield: if
  * the holder is on another CPU, the budget starts again instead, up to
  * USYNC_SPIN_EXTEND_MAX times in one wait (each renewal counts as a round
- * towards parking, as a yield does).  A holder on this CPU is descheduled (we are
- * running), so then the waiter yields to it as before.  The CPUs are
+ * towards parking, as a yield does).  A holder on this CPU is descheduled
+ * (we are running), so then the waiter yields to it as before.  The CPUs are
  * hints: a thread can move at any time, and a wrong one costs at most
  * USYNC_SPIN_EXTEND_MAX budgets of spinning, or a yield.  Without
  * oversubscription a holder releases well within one budget and this
