@@ -1713,6 +1713,102 @@ static void test_spin_extend(void **state)
 	assert_int_equal(sched_setaffinity(0, sizeof(was), &was), 0);
 }
 
+/*
+ * The MCS lock's CPU hint for the waiter next in line (src/locks/mcs.c):
+ * G, H and W queue in that order behind the main thread, which holds the
+ * lock for many spin budgets, so G's wait spends some.  Until G is
+ * granted, W's pred_held names nobody; G, handing the lock to H, stores
+ * H's CPU there, and H is then the holder W waits for.
+ */
+#if USYNC_SPIN_EXTEND_MAX
+enum { HINT_G, HINT_H, HINT_W, HINT_N };
+static struct {
+	usync_mcs_t lock;
+	usync_mcs_node_t node[HINT_N];
+	_Atomic(unsigned) acquired[HINT_N];
+	_Atomic(unsigned) release[HINT_N];
+} mcs_hint;
+
+static void *mcs_hint_thread(void *arg)
+{
+	size_t i = (size_t)(uintptr_t)arg;
+	usync_mcs_lock(&mcs_hint.lock, &mcs_hint.node[i]);
+	/* release/acquire: the main thread reads the nodes after these. */
+	atomic_store_explicit(&mcs_hint.acquired[i], 1, memory_order_release);
+	while (!atomic_load_explicit(&mcs_hint.release[i],
+				     memory_order_acquire))
+		sched_yield();
+	usync_mcs_unlock(&mcs_hint.lock, &mcs_hint.node[i]);
+	return NULL;
+}
+
+static uint32_t mcs_hint_word(_Atomic(uint32_t) *w)
+{
+	/* relaxed: a hint word, read while its writers are parked in
+	 * known places. */
+	return atomic_load_explicit(w, memory_order_relaxed);
+}
+#endif
+
+static void test_mcs_holder_hint(void **state)
+{
+	(void)state;
+#if !USYNC_SPIN_EXTEND_MAX
+	skip();
+#else
+	if (usync_spin_cpu() < 0)
+		skip(); /* no CPU number from the kernel */
+	memset(&mcs_hint, 0, sizeof(mcs_hint));
+	usync_mcs_init(&mcs_hint.lock);
+	assert_int_equal(usync_mcs_set_policy(&mcs_hint.lock, USYNC_WAIT_YIELD),
+			 0);
+	usync_mcs_node_t mine;
+	usync_mcs_lock(&mcs_hint.lock, &mine);
+	pthread_t t[HINT_N];
+	for (size_t i = 0; i < HINT_N; i++) {
+		assert_int_equal(pthread_create(&t[i], NULL, mcs_hint_thread,
+						(void *)(uintptr_t)i),
+				 0);
+		/* relaxed: only when to go on; the order of arrival. */
+		while (atomic_load_explicit(&mcs_hint.lock.tail,
+					    memory_order_relaxed) !=
+		       &mcs_hint.node[i])
+			sched_yield();
+	}
+	usync_mcs_node_t *h = &mcs_hint.node[HINT_H];
+	usync_mcs_node_t *w = &mcs_hint.node[HINT_W];
+	/* H stores its CPU after it links in; G spends budgets meanwhile. */
+	for (int i = 0; i < 100000 && mcs_hint_word(&h->cpu) == 0; i++)
+		sched_yield();
+	assert_int_not_equal(mcs_hint_word(&h->cpu), 0);
+	struct timespec ts = { 0, 20 * 1000 * 1000 };
+	nanosleep(&ts, NULL);
+	assert_int_equal(mcs_hint_word(&w->pred_held), 0);
+
+	usync_mcs_unlock(&mcs_hint.lock, &mine);
+	assert_true(eventually(&mcs_hint.acquired[HINT_G], 100000));
+	assert_int_not_equal(mcs_hint.node[HINT_G].hint, 0);
+	assert_int_equal(mcs_hint_word(&w->pred_held), 0); /* H waits */
+
+	atomic_store_explicit(&mcs_hint.release[HINT_G], 1,
+			      memory_order_release);
+	assert_true(eventually(&mcs_hint.acquired[HINT_H], 100000));
+	assert_int_equal(mcs_hint_word(&w->pred_held), mcs_hint_word(&h->cpu));
+
+	atomic_store_explicit(&mcs_hint.release[HINT_H], 1,
+			      memory_order_release);
+	atomic_store_explicit(&mcs_hint.release[HINT_W], 1,
+			      memory_order_release);
+	for (size_t i = 0; i < HINT_N; i++)
+		assert_int_equal(pthread_join(t[i], NULL), 0);
+	assert_true(atomic_load_explicit(&mcs_hint.acquired[HINT_W],
+					 memory_order_acquire));
+	/* relaxed: all threads joined. */
+	assert_null(atomic_load_explicit(&mcs_hint.lock.tail,
+					 memory_order_relaxed));
+#endif
+}
+
 /* ------------------------------------------------------------ bad input */
 
 static void test_bad_input(void **state)
@@ -2377,6 +2473,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_calibrated_at_load), /* first */
 		cmocka_unit_test(test_spin_extend),
+		cmocka_unit_test(test_mcs_holder_hint),
 		cmocka_unit_test(test_bad_input),
 		cmocka_unit_test(test_trylock),
 		cmocka_unit_test(test_nested),

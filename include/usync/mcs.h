@@ -65,6 +65,15 @@ typedef struct usync_mcs_node {
 	 * (after its swap), so that the unlock's handoff reads nothing of
 	 * the lock: the next arrival's swap may have taken that line. */
 	uint32_t policy;
+	/* The handoff to a running waiter (usync/spin.h, src/locks/mcs.c).
+	 * hint: owner only; nonzero when the owner's own wait spent a spin
+	 * budget, so that its unlock passes the CPU hint on.  cpu: the
+	 * owner's CPU + 1 when its contended wait began (0: not known).
+	 * pred_held: the CPU + 1 of the predecessor once it holds the lock,
+	 * written by that predecessor's own predecessor as it grants it. */
+	uint32_t hint;
+	USYNC_ATOMIC(uint32_t) cpu;
+	USYNC_ATOMIC(uint32_t) pred_held;
 } usync_mcs_node_t;
 
 USYNC_STATIC_ASSERT(sizeof(usync_mcs_node_t) == USYNC_CACHELINE,
@@ -133,6 +142,10 @@ static inline void usync_mcs_node_prepare(usync_mcs_node_t *node)
 	atomic_store_explicit(&node->next, (usync_mcs_node_t *)NULL,
 			      memory_order_relaxed);
 	atomic_store_explicit(&node->locked, 1, memory_order_relaxed);
+	node->hint = 0;
+	/* relaxed: a hint (src/locks/mcs.c), written only after a successor
+	 * has linked in behind this node's successor. */
+	atomic_store_explicit(&node->pred_held, 0, memory_order_relaxed);
 }
 
 /* true if acquired (the queue was empty).  Never waits. */
@@ -232,7 +245,13 @@ static inline void usync_mcs_unlock(usync_mcs_t *lock, usync_mcs_node_t *node)
 			    &lock->tail, &expected, (usync_mcs_node_t *)NULL,
 			    memory_order_acq_rel, memory_order_relaxed)))
 			return;
-	} else if ((uintptr_t)next & USYNC_MCS_NEXT_UNTIMED) {
+	} else if ((uintptr_t)next & USYNC_MCS_NEXT_UNTIMED
+#if USYNC_SPIN_EXTEND_MAX
+		   /* After a long wait of our own (oversubscription), the
+		    * slow path also hands the CPU hint on. */
+		   && USYNC_LIKELY(node->hint == 0)
+#endif
+	) {
 		/* An untimed successor: it never leaves, so its node stays
 		 * queued behind ours and nobody else writes our next.
 		 * release (in usync_wake_store): pairs with its acquire load

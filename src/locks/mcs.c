@@ -49,6 +49,61 @@
 /* N->prev once N's predecessor has claimed N to hand it the lock. */
 #define GRANTED ((usync_mcs_node_t *)(uintptr_t)1)
 
+/*
+ * The handoff to a running waiter (usync/spin.h) needs, in the waiter W
+ * next in line, the CPU of the holder H it waits for, also while H has
+ * been granted the lock but is not running yet: that is when W would
+ * yield and the next handoff would go to a descheduled thread.  W may not
+ * read H's node once it has linked in (the node can be gone), so the hint
+ * comes to W's own node.  H's predecessor G, just before it grants an
+ * untimed H, reads H's cpu word (stored by H as its wait began) and H's
+ * next; if that is an untimed W, which waits on its node until H grants
+ * it (so the node is alive), G stores H's CPU in W's pred_held.  Nothing
+ * else writes pred_held, and W's node was reset before the swap that
+ * queued it, so it never names a thread that is still waiting.  A W that
+ * links in after G's grant, and a W or H that is a timed waiter, gets no
+ * hint: W then yields as before.  G does this only when its own wait spent a
+ * budget (node->hint): without oversubscription a handoff writes nothing
+ * more.  Every access is relaxed: a hint paces a wait and orders nothing.
+ */
+static int mcs_holder_cpu(const void *arg)
+{
+	const usync_mcs_node_t *node = arg;
+	/* relaxed: a hint. */
+	uint32_t cpu =
+		atomic_load_explicit(&node->pred_held, memory_order_relaxed);
+	return cpu == 0 ? USYNC_CPU_UNKNOWN : (int)(cpu - 1);
+}
+
+/* About to grant next (untagged), an untimed successor: pass its CPU to
+ * its own untimed successor. */
+static void mcs_hint_successor(const usync_mcs_node_t *node,
+			       usync_mcs_node_t *next)
+{
+#if USYNC_SPIN_EXTEND_MAX
+	if (node->hint == 0)
+		return;
+	/* next waits until we grant it, so its node is alive; its
+	 * successor, untimed, waits until next grants it.  acquire: pairs
+	 * with that successor's release link (or a relink's release store),
+	 * so that its node's making (its memory, the reset of pred_held)
+	 * happens before our store to it.  After a relaxed load nothing
+	 * would order that store after the node's allocation: a data race
+	 * in C11, which ThreadSanitizer reports. */
+	usync_mcs_node_t *after =
+		atomic_load_explicit(&next->next, memory_order_acquire);
+	if ((uintptr_t)after & USYNC_MCS_NEXT_UNTIMED)
+		/* relaxed (both): a hint. */
+		atomic_store_explicit(
+			&usync_mcs_untag(after)->pred_held,
+			atomic_load_explicit(&next->cpu, memory_order_relaxed),
+			memory_order_relaxed);
+#else
+	(void)node;
+	(void)next;
+#endif
+}
+
 void usync_mcs_lock_slow(usync_mcs_t *lock, usync_mcs_node_t *node,
 			 usync_mcs_node_t *pred)
 {
@@ -64,10 +119,26 @@ void usync_mcs_lock_slow(usync_mcs_t *lock, usync_mcs_node_t *node,
 			      (usync_mcs_node_t *)((uintptr_t)node |
 						   USYNC_MCS_NEXT_UNTIMED),
 			      memory_order_release);
+#if USYNC_SPIN_EXTEND_MAX
+	/* After the link: a predecessor releasing now waits for it.  A
+	 * grant that comes before this store reads the CPU of this node's
+	 * last owner, most likely our own thread: a hint either way. */
+	int cpu = usync_spin_cpu();
+	/* relaxed: a hint. */
+	atomic_store_explicit(&node->cpu, cpu < 0 ? 0u : (uint32_t)cpu + 1,
+			      memory_order_relaxed);
+#endif
 	usync_spin_init(&spin, (usync_wait_policy_t)lock->policy);
-	/* acquire (inside usync_wait_while): pairs with the predecessor's
-	 * release of 0 in grant; parks on our own node. */
-	usync_wait_while(&node->locked, 1, &spin);
+	/* acquire (inside usync_wait_while_behind): pairs with the
+	 * predecessor's release of 0 in grant; parks on our own node. */
+	usync_wait_while_behind(&node->locked, 1, &spin, mcs_holder_cpu, node);
+#if USYNC_SPIN_EXTEND_MAX
+	/* Only after a long wait: a store to our node's line here, which the
+	 * grant has just written, would cost every short handoff a
+	 * transfer. */
+	if (spin.rounds != 0)
+		node->hint = 1;
+#endif
 }
 
 /*
@@ -166,12 +237,13 @@ void usync_mcs_unlock_slow(usync_mcs_t *lock, usync_mcs_node_t *node)
 		claim_next(lock, node, (usync_mcs_node_t *)NULL);
 	if (next == NULL)
 		return;
-	if ((uintptr_t)next & USYNC_MCS_NEXT_UNTIMED)
+	if ((uintptr_t)next & USYNC_MCS_NEXT_UNTIMED) {
+		mcs_hint_successor(node, usync_mcs_untag(next));
 		/* release: as in usync_mcs_unlock (an untimed successor that
-		 * linked in while we looked). */
+		 * linked in while we looked, or one we give the hint). */
 		usync_wake_store(&usync_mcs_untag(next)->locked, 0,
 				 (usync_wait_policy_t)lock->policy, 1);
-	else
+	} else
 		grant(lock, node, next);
 }
 
