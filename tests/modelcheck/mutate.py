@@ -109,6 +109,13 @@ JUSTIFIED = {
         "through a cycle of program order and reads-from (the mark is control-"
         "dependent on the load), which RC11 forbids outright and IMM forbids through "
         "the dependency; ISO C11 promises neither (docs/memory-ordering.md 12.3).",
+    "src/locks/mcs.c:mcs_hint_successor:acquire->relaxed":
+        "Needed by C11, outside the model: the holder stores a CPU hint into the node "
+        "of its successor's successor, which it found through this load; the acquire "
+        "makes that node's allocation and reset (usync_mcs_node_prepare) happen before "
+        "the store, else the store races with the allocation (ThreadSanitizer reports it "
+        "in test_locks).  The checks build with USYNC_SPIN_EXTEND_MAX 0, which compiles "
+        "the hint out (a CPU number is not memory).",
     "src/locks/clh.c:pool_pop:acquire->relaxed#3":
         "Needed, not observable by GenMC: after a failed CAS the loop reads the new head "
         "node's `next_free`, which must be the value its pusher wrote before its release CAS; "
