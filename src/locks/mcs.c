@@ -62,9 +62,10 @@
  * else writes pred_held, and W's node was reset before the swap that
  * queued it, so it never names a thread that is still waiting.  A W that
  * links in after G's grant, and a W or H that is a timed waiter, gets no
- * hint: W then yields as before.  G does this only when its own wait spent a
- * budget (node->hint): without oversubscription a handoff writes nothing
- * more.  Every access is relaxed: a hint paces a wait and orders nothing.
+ * hint: W then yields as before.  G does this only when its own wait
+ * spent a budget (node->hint): without oversubscription a handoff writes
+ * nothing more.  The accesses are relaxed, a hint paces a wait and orders
+ * nothing, but for the one load that finds W (mcs_hint_successor).
  */
 static int mcs_holder_cpu(const void *arg)
 {
