@@ -1778,8 +1778,10 @@ static void test_mcs_holder_hint(void **state)
 	usync_mcs_node_t *h = &mcs_hint.node[HINT_H];
 	usync_mcs_node_t *w = &mcs_hint.node[HINT_W];
 	/* H stores its CPU after it links in; G spends budgets meanwhile. */
-	for (int i = 0; i < 100000 && mcs_hint_word(&h->cpu) == 0; i++)
-		sched_yield();
+	for (int i = 0; i < 100000 && mcs_hint_word(&h->cpu) == 0; i++) {
+		struct timespec pause = { 0, 100000 }; /* 10 s at most */
+		nanosleep(&pause, NULL);
+	}
 	assert_int_not_equal(mcs_hint_word(&h->cpu), 0);
 	struct timespec ts = { 0, 20 * 1000 * 1000 };
 	nanosleep(&ts, NULL);
