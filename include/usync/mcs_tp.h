@@ -7,8 +7,9 @@
  * list (section 2.4, figure 5): an arriving thread swaps its node into the
  * tail and links behind its predecessor.  While it waits it publishes, in
  * its node, the time it last ran (`stamp`), and 0 just before it gives its
- * core away (sched_yield or futex sleep).  The releaser reads the clock once
- * and walks the queue from its successor: a node whose stamp is 0 or older
+ * core away (sched_yield or futex sleep).  The releaser claims its
+ * successor, reads the clock (again after any wait for a link) and walks
+ * the queue from there: a node whose stamp is 0 or older
  * than USYNC_MCS_TP_STALE_NS belongs to a thread that is not running, so the
  * releaser unlinks it and marks it REMOVED; the first node that is running
  * gets the lock.  If every waiter was passed over, the lock becomes free.  A
